@@ -1,0 +1,150 @@
+package dev.sendq.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The counters of one cell: its messages per live state and its cumulative outcomes, updated
+ * lock-free and without allocation by every transition, summed by readers.
+ *
+ * <p>Any thread may call any method. {@link #move}, {@link #add} are wait-free (a bounded number
+ * of atomic instructions, whatever other threads do). {@link #sum} is wait-free and returns
+ * exactly the slot's value when no update is in flight; under concurrent updates it returns a
+ * value the slot held at some moment of the call only for slots that just grow (outcomes), and
+ * a value within the in-flight updates otherwise (it may even be transiently negative; callers
+ * clamp).
+ */
+class CellCounters {
+    /*
+     * Concurrency: adaptive striping, in the spirit of LongAdder, but per cell rather than per
+     * counter, so that one transition (a decrement and an increment) touches one cache line.
+     *
+     * A cell starts with one stripe, `base`: 8 longs, one cache line. Updates CAS it; a CAS that
+     * fails is finished with getAndAdd (so an update never retries more than once: wait-free)
+     * and counted in `contention`. A cell whose contention passes INFLATE_AFTER gets
+     * `stripes`, NSTRIPES padded stripes of its own; each thread then updates the stripe its
+     * (thread id, salt) hash picks, and a CAS failure there (two threads hashed to one stripe)
+     * re-draws the salt after REHASH_AFTER collisions. Sums read base plus every stripe. A value
+     * lives at exactly one slot of one stripe per update, and stripes are never dropped or
+     * copied, so no update can be lost: a quiet cell sums exactly. A count can look negative
+     * only while a message's increment and decrement landed on different stripes and the reader
+     * read them at different times; readers clamp.
+     *
+     * Why not LongAdder per slot: four LongAdders inflate independently and a transition then
+     * touches two padded cells far apart; 10,000 spread cells at 2 threads all end up inflated.
+     * Here inflation needs sustained contention (a hot cell), so spread cells stay one line.
+     */
+    static final int NEW = 0;
+    static final int PROC = 1;
+    static final int RETRY = 2;
+    static final int HOLD = 3;
+    static final int DELIVERED = 4;
+    static final int FAILED = 5;
+    static final int EXPIRED = 6;
+    static final int CANCELLED = 7;
+    static final int SLOTS = 8;
+
+    /** Longs per stripe: 128 bytes, so two stripes never share an adjacent-line prefetch pair. */
+    private static final int STRIDE = 16;
+    static final int NSTRIPES = nstripes(Runtime.getRuntime().availableProcessors());
+    private static final int INFLATE_AFTER = 8;
+    private static final int REHASH_AFTER = 4;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STRIPES;
+
+    static {
+        try {
+            STRIPES = MethodHandles.lookup().findVarHandle(CellCounters.class, "stripes", long[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final long[] base = new long[SLOTS];
+    @SuppressWarnings("unused") // written through STRIPES
+    private volatile long[] stripes;
+    /** Racy hints, read and written plainly: a lost update only delays an inflation or a rehash. */
+    private int contention;
+    private int salt;
+
+    static int nstripes(int cpus) {
+        int n = Integer.highestOneBit(Math.max(2, cpus) - 1) << 1; // next power of two >= cpus
+        return Math.min(n * 2, 256);
+    }
+
+    /** Moves one message from slot {@code from} to slot {@code to}. */
+    final void move(int from, int to) {
+        long[] s = stripes;
+        if (s == null) {
+            if (casAdd(base, from, -1) & casAdd(base, to, 1)) {
+                return;
+            }
+            if (++contention >= INFLATE_AFTER) {
+                inflate();
+            }
+        } else {
+            int i = offset(from);
+            if (!(casAdd(s, i, -1) & casAdd(s, i - from + to, 1)) && ++contention >= REHASH_AFTER) {
+                contention = 0;
+                salt = mix((long) salt + 0x9E3779B9L);
+            }
+        }
+    }
+
+    /** Adds {@code delta} to one slot. */
+    final void add(int slot, long delta) {
+        long[] s = stripes;
+        if (s == null) {
+            if (!casAdd(base, slot, delta) && ++contention >= INFLATE_AFTER) {
+                inflate();
+            }
+        } else if (!casAdd(s, offset(slot), delta) && ++contention >= REHASH_AFTER) {
+            contention = 0;
+            salt = mix((long) salt + 0x9E3779B9L);
+        }
+    }
+
+    /** The slot's value: base plus every stripe, read with acquire semantics. */
+    final long sum(int slot) {
+        long v = (long) LONGS.getAcquire(base, slot);
+        long[] s = stripes;
+        if (s != null) {
+            for (int i = STRIDE + slot; i < s.length - STRIDE; i += STRIDE) {
+                v += (long) LONGS.getAcquire(s, i);
+            }
+        }
+        return v;
+    }
+
+    /** Whether the cell has inflated to per-thread stripes (for tests and benchmarks). */
+    final boolean inflated() {
+        return stripes != null;
+    }
+
+    /** A CAS add that, when it loses a race, still completes with getAndAdd; true if uncontended. */
+    private static boolean casAdd(long[] a, int i, long delta) {
+        long v = (long) LONGS.getOpaque(a, i);
+        if (LONGS.compareAndSet(a, i, v, v + delta)) {
+            return true;
+        }
+        LONGS.getAndAdd(a, i, delta);
+        return false;
+    }
+
+    private int offset(int slot) {
+        int h = mix(Thread.currentThread().getId() ^ salt);
+        return ((h & (NSTRIPES - 1)) + 1) * STRIDE + slot;
+    }
+
+    private void inflate() {
+        contention = 0;
+        STRIPES.compareAndSet(this, null, new long[(NSTRIPES + 2) * STRIDE]);
+    }
+
+    private static int mix(long x) {
+        x = (x ^ (x >>> 33)) * 0xff51afd7ed558ccdL;
+        x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return (int) (x ^ (x >>> 33));
+    }
+}

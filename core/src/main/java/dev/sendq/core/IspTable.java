@@ -1,0 +1,55 @@
+package dev.sendq.core;
+
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The engine's interned ISP names: one canonical String per ISP, compared case-insensitively,
+ * the first spelling seen being canonical. Messages keep no ISP String of their own: their cell
+ * holds the canonical one. Thread-safe.
+ */
+final class IspTable {
+    static final int MAX_LENGTH = 128;
+
+    private final ConcurrentHashMap<String, String> exact = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, String> folded = new ConcurrentHashMap<>();
+
+    /**
+     * The canonical name of {@code isp}, interning it if it is new.
+     *
+     * @throws IllegalArgumentException if the name is empty, too long or has control characters
+     */
+    String intern(String isp) {
+        String c = exact.get(isp);
+        if (c != null) {
+            return c;
+        }
+        validate(isp);
+        c = folded.computeIfAbsent(isp.toLowerCase(Locale.ROOT), k -> isp);
+        exact.putIfAbsent(isp, c);
+        return c;
+    }
+
+    /** The canonical name of {@code isp} if the engine has seen it, else {@code isp} itself. */
+    String canonical(String isp) {
+        String c = exact.get(isp);
+        if (c == null) {
+            c = folded.get(isp.toLowerCase(Locale.ROOT));
+        }
+        return c == null ? isp : c;
+    }
+
+    static void validate(String isp) {
+        if (isp == null || isp.isBlank()) {
+            throw new IllegalArgumentException("isp must be a non-blank name");
+        }
+        if (isp.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("isp is longer than " + MAX_LENGTH + " characters");
+        }
+        for (int i = 0; i < isp.length(); i++) {
+            if (Character.isISOControl(isp.charAt(i))) {
+                throw new IllegalArgumentException("isp contains a control character at index " + i);
+            }
+        }
+    }
+}
