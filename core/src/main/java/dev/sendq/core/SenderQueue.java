@@ -952,7 +952,7 @@ public final class SenderQueue {
      */
     public List<StatsRow> stats(Selector filter, Grouping grouping) {
         maintainIfDue(engine.now());
-        List<StatsAggregator.Group> groups = StatsAggregator.aggregate(cells, cellCount, filter, grouping, true);
+        List<StatsAggregator.Group> groups = aggregate(filter, grouping, true);
         List<StatsRow> rows = new ArrayList<>(groups.size());
         for (StatsAggregator.Group g : groups) {
             long[] s = g.sums;
@@ -973,7 +973,7 @@ public final class SenderQueue {
      * {@link Grouping#TOTAL} row. Same promises as {@link #stats}; outcome counts only grow.
      */
     public List<OutcomeRow> outcomes(Selector filter, Grouping grouping) {
-        List<StatsAggregator.Group> groups = StatsAggregator.aggregate(cells, cellCount, filter, grouping, false);
+        List<StatsAggregator.Group> groups = aggregate(filter, grouping, false);
         List<OutcomeRow> rows = new ArrayList<>(groups.size());
         for (StatsAggregator.Group g : groups) {
             long[] s = g.sums;
@@ -981,6 +981,14 @@ public final class SenderQueue {
                     s[CellCounters.FAILED], s[CellCounters.EXPIRED], s[CellCounters.CANCELLED]));
         }
         return rows;
+    }
+
+    private List<StatsAggregator.Group> aggregate(Selector filter, Grouping grouping, boolean live) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(grouping, "grouping");
+        int n = cellCount; // count first: the array read after it holds at least n cells
+        Cell[] arr = cells;
+        return StatsAggregator.aggregate(arr, n, filter, grouping, live);
     }
 
     /** How many cells (account, campaign, ISP) this sender has seen. Cells are never removed. */
