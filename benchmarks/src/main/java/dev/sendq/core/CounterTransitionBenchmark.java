@@ -1,0 +1,139 @@
+package dev.sendq.core;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One counter transition (one state's count down, another's up) on a cell, side by side with
+ * the JDK primitives a user would otherwise hold per cell, and with the per-call map lookups a
+ * user would otherwise write. {@code cells=1} is the hot cell; {@code cells=10000} spreads
+ * operations over random cells; run with {@code -t 1} and {@code -t 2} (threads share cells).
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar CounterTransitionBenchmark -t 1 -prof gc
+ * java -jar benchmarks/target/benchmarks.jar CounterTransitionBenchmark -t 2 -prof gc
+ * </pre>
+ *
+ * <p>It lives in package {@code dev.sendq.core} to reach the package-private
+ * {@link CellCounters}, the counters a message's transition touches through the cell it
+ * already holds.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class CounterTransitionBenchmark {
+
+    /** The implementations compared. */
+    public enum Impl { SENDQ, LONG_ADDERS, ATOMIC_LONG_ARRAY, CHM_ATOMIC_LONG_ARRAY, CHM_LONG_ADDERS }
+
+    /** A cell key as a user would write one. */
+    record Key(int account, int campaign, String isp) { }
+
+    /** The cells, shared by all threads. */
+    @State(Scope.Benchmark)
+    public static class Cells {
+        @Param({"1", "10000"})
+        int cells;
+
+        @Param
+        Impl impl;
+
+        CellCounters[] sendq;
+        LongAdder[][] adders;
+        AtomicLongArray[] arrays;
+        ConcurrentHashMap<Key, AtomicLongArray> chmArrays;
+        ConcurrentHashMap<Key, LongAdder[]> chmAdders;
+        int[] accounts;
+        int[] campaigns;
+        String[] isps;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            sendq = new CellCounters[cells];
+            adders = new LongAdder[cells][];
+            arrays = new AtomicLongArray[cells];
+            chmArrays = new ConcurrentHashMap<>();
+            chmAdders = new ConcurrentHashMap<>();
+            accounts = new int[cells];
+            campaigns = new int[cells];
+            isps = new String[cells];
+            String[] names = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
+            for (int i = 0; i < cells; i++) {
+                sendq[i] = new CellCounters();
+                adders[i] = new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+                arrays[i] = new AtomicLongArray(4);
+                accounts[i] = 1 + i / 100;
+                campaigns[i] = i;
+                isps[i] = names[i % names.length];
+                Key k = new Key(accounts[i], campaigns[i], isps[i]);
+                chmArrays.put(k, new AtomicLongArray(4));
+                chmAdders.put(k, new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
+            }
+        }
+    }
+
+    /** Each thread's precomputed sequence of cells and transitions. */
+    @State(Scope.Thread)
+    public static class Walk {
+        int[] cell = new int[1 << 16];
+        int i;
+
+        @Setup(Level.Trial)
+        public void setUp(Cells c) {
+            SplittableRandom r = new SplittableRandom(Thread.currentThread().getId());
+            for (int k = 0; k < cell.length; k++) {
+                cell[k] = r.nextInt(c.cells);
+            }
+        }
+    }
+
+    /** One transition from state {@code i % 4} to {@code (i + 1) % 4} on the next cell of the walk. */
+    @Benchmark
+    public void transition(Cells c, Walk w) {
+        int i = w.i++;
+        int idx = w.cell[i & (w.cell.length - 1)];
+        int from = i & 3;
+        int to = (i + 1) & 3;
+        switch (c.impl) {
+            case SENDQ -> c.sendq[idx].move(from, to);
+            case LONG_ADDERS -> {
+                LongAdder[] a = c.adders[idx];
+                a[from].decrement();
+                a[to].increment();
+            }
+            case ATOMIC_LONG_ARRAY -> {
+                AtomicLongArray a = c.arrays[idx];
+                a.getAndDecrement(from);
+                a.getAndIncrement(to);
+            }
+            case CHM_ATOMIC_LONG_ARRAY -> {
+                AtomicLongArray a = c.chmArrays.get(new Key(c.accounts[idx], c.campaigns[idx], c.isps[idx]));
+                a.getAndDecrement(from);
+                a.getAndIncrement(to);
+            }
+            case CHM_LONG_ADDERS -> {
+                LongAdder[] a = c.chmAdders.get(new Key(c.accounts[idx], c.campaigns[idx], c.isps[idx]));
+                a[from].decrement();
+                a[to].increment();
+            }
+            default -> throw new AssertionError(c.impl);
+        }
+    }
+}
