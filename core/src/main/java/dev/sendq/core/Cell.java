@@ -79,8 +79,8 @@ final class Cell extends CellCounters {
     void unlink(Msg m) {
         Container c = m.container;
         c.remove(m);
-        if (c != retry && c instanceof MsgHeap h && h.isEmpty()) {
-            released.remove(h);
+        if (c != retry && c != ready && c != held && c.isEmpty()) {
+            released.remove(c);
         }
     }
 

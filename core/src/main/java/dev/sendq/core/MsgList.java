@@ -1,13 +1,24 @@
 package dev.sendq.core;
 
 /** An intrusive FIFO of messages (through {@link Msg#prev}/{@link Msg#next}); O(1) everything. */
-final class MsgList extends Container {
+final class MsgList implements Container {
+    private MessageState state;
     private Msg head;
     private Msg tail;
     private int size;
 
     MsgList(MessageState state) {
-        super(state);
+        this.state = state;
+    }
+
+    @Override
+    public MessageState state() {
+        return state;
+    }
+
+    @Override
+    public void relabel(MessageState s) {
+        state = s;
     }
 
     void addLast(Msg m) {
@@ -23,7 +34,6 @@ final class MsgList extends Container {
         size++;
     }
 
-    @Override
     Msg poll() {
         Msg m = head;
         if (m != null) {
@@ -32,12 +42,13 @@ final class MsgList extends Container {
         return m;
     }
 
-    Msg peek() {
+    @Override
+    public Msg peek() {
         return head;
     }
 
     @Override
-    void remove(Msg m) {
+    public void remove(Msg m) {
         Msg p = m.prev;
         Msg n = m.next;
         if (p == null) {
@@ -56,13 +67,12 @@ final class MsgList extends Container {
         size--;
     }
 
-    @Override
     int size() {
         return size;
     }
 
     @Override
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return size == 0;
     }
 }

@@ -241,24 +241,11 @@ public final class SenderQueue {
      * @return whether a message was taken
      */
     public boolean take(Lease lease) {
-        Objects.requireNonNull(lease, "lease");
-        Msg m;
-        MessageState from;
-        Expired expired;
-        lock.lock();
         try {
-            long now = engine.now();
-            expired = maintain(now);
-            m = takeLocked(lease, now);
-            from = m == null ? null : lastFrom;
-        } finally {
-            lock.unlock();
+            return take(lease, 0, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError("a take that does not wait cannot be interrupted", e);
         }
-        fire(expired);
-        if (m != null) {
-            engine.fire(m, Transition.TAKEN, from, MessageState.PROC);
-        }
-        return m != null;
     }
 
     /**
@@ -268,13 +255,20 @@ public final class SenderQueue {
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public boolean take(Lease lease, long timeout, TimeUnit unit) throws InterruptedException {
+        return take(lease, unit.toNanos(timeout), true);
+    }
+
+    private boolean take(Lease lease, long timeoutNanos, boolean interruptible) throws InterruptedException {
         Objects.requireNonNull(lease, "lease");
-        long remaining = unit.toNanos(timeout);
-        long deadline = System.nanoTime() + remaining;
+        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
         Msg m;
-        MessageState from;
+        MessageState from = null;
         Expired expired = null;
-        lock.lockInterruptibly();
+        if (interruptible) {
+            lock.lockInterruptibly();
+        } else {
+            lock.lock();
+        }
         try {
             while (true) {
                 long now = engine.now();
@@ -287,9 +281,8 @@ public final class SenderQueue {
                     from = lastFrom;
                     break;
                 }
-                remaining = deadline - System.nanoTime();
+                long remaining = timeoutNanos > 0 ? deadline - System.nanoTime() : 0;
                 if (remaining <= 0) {
-                    from = null;
                     break;
                 }
                 long untilEvent = nextDeadline == Long.MAX_VALUE ? Long.MAX_VALUE
@@ -913,12 +906,7 @@ public final class SenderQueue {
         long count = 0;
         MessageState from = c.reported(box.state());
         while (!box.isEmpty()) {
-            Msg m;
-            if (box instanceof MsgList l) {
-                m = l.peek();
-            } else {
-                m = ((MsgHeap) box).peek();
-            }
+            Msg m = box.peek();
             cancelLocked(m, m.word());
             count++;
             if (cancelled != null) {
