@@ -1,0 +1,150 @@
+package dev.sendq.api;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hosts a {@link SendqApi} on the JDK's built-in HTTP server ({@code jdk.httpserver}), hardened:
+ * a bounded pool of worker threads, request bodies capped before they are read (413), and
+ * time limits so that slow or idle clients are cut off instead of holding a thread.
+ *
+ * <p>The JDK server's time limits are JVM-wide system properties, read once when the server
+ * classes load. Unless the application has set them, the first use of this class sets:
+ * {@code sun.net.httpserver.maxReqTime=10} (seconds to send a request),
+ * {@code sun.net.httpserver.maxRspTime=10} (seconds to take a response),
+ * {@code sun.net.httpserver.idleInterval=30} (seconds an idle keep-alive connection is kept)
+ * and {@code sun.net.httpserver.maxIdleConnections=64}.
+ *
+ * <p>Binds to loopback unless told otherwise. Thread-safe; {@link #close()} stops it.
+ */
+public final class HttpBinding implements AutoCloseable {
+    static {
+        defaultProperty("sun.net.httpserver.maxReqTime", "10");
+        defaultProperty("sun.net.httpserver.maxRspTime", "10");
+        defaultProperty("sun.net.httpserver.idleInterval", "30");
+        defaultProperty("sun.net.httpserver.maxIdleConnections", "64");
+    }
+
+    private final HttpServer server;
+    private final ThreadPoolExecutor executor;
+
+    private HttpBinding(HttpServer server, ThreadPoolExecutor executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
+    }
+
+    /**
+     * Starts a server for {@code api} on {@code address} with {@code threads} worker threads and a
+     * queue of at most {@code 64 * threads} waiting requests.
+     *
+     * @throws java.net.BindException if the address is in use
+     * @throws IOException            if the server cannot start
+     */
+    public static HttpBinding start(SendqApi api, InetSocketAddress address, int threads) throws IOException {
+        Objects.requireNonNull(api, "api");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1");
+        }
+        HttpServer server = HttpServer.create(address, 128);
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(64 * threads), daemonThreads("sendq-http-"),
+                new ThreadPoolExecutor.AbortPolicy());
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> serve(api, exchange));
+        server.start();
+        return new HttpBinding(server, executor);
+    }
+
+    /** Starts on {@code 127.0.0.1:port} with 8 worker threads. */
+    public static HttpBinding startLoopback(SendqApi api, int port) throws IOException {
+        return start(api, new InetSocketAddress("127.0.0.1", port), 8);
+    }
+
+    /** The address the server listens on (the real port when 0 was asked for). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** Stops accepting, gives exchanges in progress up to one second, and stops the threads. */
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdownNow();
+    }
+
+    private static void serve(SendqApi api, HttpExchange exchange) throws IOException {
+        try (exchange) {
+            ApiResponse response;
+            byte[] body = readBody(exchange, api.maxBodyBytes());
+            if (body == null) {
+                // Over the limit: answer 413 without reading the rest, and do not keep the connection.
+                response = api.handleOversized(new ApiRequest(exchange.getRequestMethod(),
+                        exchange.getRequestURI().getRawPath(), null,
+                        exchange.getRequestHeaders().getFirst("Content-Type"), null, null));
+                exchange.getResponseHeaders().set("Connection", "close");
+            } else {
+                response = api.handle(new ApiRequest(exchange.getRequestMethod(),
+                        exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(),
+                        exchange.getRequestHeaders().getFirst("Content-Type"),
+                        exchange.getRequestHeaders().getFirst("Authorization"), body));
+            }
+            exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            for (Map.Entry<String, String> h : response.headers().entrySet()) {
+                exchange.getResponseHeaders().set(h.getKey(), h.getValue());
+            }
+            byte[] bytes = response.body();
+            boolean head = "HEAD".equals(exchange.getRequestMethod());
+            exchange.sendResponseHeaders(response.status(), head ? -1 : bytes.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        }
+    }
+
+    /** The body, or {@code null} if it is longer than {@code max} bytes (declared or sent). */
+    private static byte[] readBody(HttpExchange exchange, int max) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.strip()) > max) {
+                    return null;
+                }
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        InputStream in = exchange.getRequestBody();
+        byte[] buf = in.readNBytes(max + 1);
+        return buf.length > max ? null : buf;
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,83 @@
+package dev.sendq.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The parameters of one request, from wherever they came (query string, JSON, XML or form
+ * body), before validation. Each value remembers whether it was text or a JSON number, so that
+ * the documented coercion rules can be applied: integers accept JSON integers and ASCII digit
+ * strings, nothing else.
+ */
+final class Params {
+    /** What a raw value was in its source. */
+    enum Kind { TEXT, INTEGER, OTHER }
+
+    record Value(String text, Kind kind) {
+    }
+
+    private final Map<String, Value> values = new LinkedHashMap<>();
+    /** The format of the body, if it was JSON or XML: the answer's default format. */
+    Format bodyFormat;
+
+    void put(String name, Value v) throws ApiException {
+        if (values.putIfAbsent(name, v) != null) {
+            throw ApiException.malformed("duplicate parameter");
+        }
+    }
+
+    /** Refuses any parameter not in {@code allowed}. */
+    void onlyThese(Set<String> allowed) throws ApiException {
+        for (String name : values.keySet()) {
+            if (!allowed.contains(name)) {
+                boolean printable = name.length() <= 32 && name.chars().allMatch(c -> c == '_' || (c >= 'a' && c <= 'z'));
+                throw new ApiException(ApiError.INVALID_VALUE,
+                        printable ? "Unknown parameter: " + name : "Unknown parameter");
+            }
+        }
+    }
+
+    /** A text parameter, or {@code null} when absent. */
+    String text(String name) throws ApiException {
+        Value v = values.get(name);
+        if (v == null) {
+            return null;
+        }
+        if (v.kind() != Kind.TEXT) {
+            throw ApiException.invalid(name);
+        }
+        return v.text();
+    }
+
+    /**
+     * A non-negative int parameter, or -1 when absent or empty: JSON integers and ASCII decimal
+     * digit strings within int range; fractions, exponents, signs, booleans and the rest are
+     * invalid.
+     */
+    int nonNegativeInt(String name) throws ApiException {
+        Value v = values.get(name);
+        if (v == null || (v.kind() == Kind.TEXT && v.text().isEmpty())) {
+            return -1;
+        }
+        if (v.kind() == Kind.OTHER) {
+            throw ApiException.invalid(name);
+        }
+        String s = v.text();
+        if (s.length() > 10) {
+            throw ApiException.invalid(name);
+        }
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                throw ApiException.invalid(name);
+            }
+            n = n * 10 + (c - '0');
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw ApiException.invalid(name);
+        }
+        return (int) n;
+    }
+}

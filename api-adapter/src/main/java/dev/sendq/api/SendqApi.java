@@ -1,0 +1,236 @@
+package dev.sendq.api;
+
+import dev.sendq.core.Grouping;
+import dev.sendq.core.QueueEngine;
+import dev.sendq.core.SenderQueue;
+import dev.sendq.core.Selector;
+import dev.sendq.core.StatsRow;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The admin API's sender-queue requests, transport-agnostic: an {@link ApiRequest} in (method,
+ * path, query string, content type, body bytes), an {@link ApiResponse} out (status, content
+ * type, body bytes). Any HTTP server can host it; {@link HttpBinding} hosts it on the JDK's.
+ *
+ * <p>Serves {@code POST /api/v1.1/admin/senders/queue/stats/} ("Get sender queue information",
+ * also without the trailing slash) from the engine's counters: parameters {@code token},
+ * {@code format}, {@code id}, {@code account_id}, {@code campaign_id}, {@code isp},
+ * {@code group}, from a JSON, XML or form body or the query string; the token may instead come
+ * as {@code Authorization: Bearer <token>}. See {@code docs/api.md} for the full contract and
+ * the error table ({@link ApiError}).
+ *
+ * <p>Thread-safe; build one at start-up and share it. It never answers with a stack trace, a
+ * parser's message or a class name, and a bad request never changes the engine.
+ */
+public final class SendqApi {
+    /** The longest token accepted, in characters. */
+    public static final int MAX_TOKEN_LENGTH = 256;
+    /** The default limit on a request body: 64 KiB (a stats request is well under 1 KiB). */
+    public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+    /** The path of "Get sender queue information". */
+    public static final String STATS_PATH = "/api/v1.1/admin/senders/queue/stats/";
+
+    private static final System.Logger LOG = System.getLogger(SendqApi.class.getName());
+    private static final Set<String> STATS_PARAMETERS =
+            Set.of("token", "format", "id", "account_id", "campaign_id", "isp", "group");
+    private static final int MAX_ISP_LENGTH = 128;
+
+    private final QueueEngine engine;
+    private final TokenStore tokens;
+    private final int maxBodyBytes;
+    private final RequestReader reader = new RequestReader();
+    private final ResponseWriter writer = new ResponseWriter();
+
+    private SendqApi(QueueEngine engine, TokenStore tokens, int maxBodyBytes) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
+        if (maxBodyBytes < 1 || maxBodyBytes > DEFAULT_MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("maxBodyBytes must be within 1.." + DEFAULT_MAX_BODY_BYTES);
+        }
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** An API over {@code engine} checking tokens in {@code tokens}, with the default body limit. */
+    public static SendqApi create(QueueEngine engine, TokenStore tokens) {
+        return new SendqApi(engine, tokens, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /** An API with a smaller body limit, in bytes (at most {@link #DEFAULT_MAX_BODY_BYTES}). */
+    public static SendqApi create(QueueEngine engine, TokenStore tokens, int maxBodyBytes) {
+        return new SendqApi(engine, tokens, maxBodyBytes);
+    }
+
+    /** The largest body accepted; a server should stop reading one byte past it. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** Whether this API answers requests to {@code path} (the server may route only those here). */
+    public boolean handles(String path) {
+        return route(path) != null;
+    }
+
+    /**
+     * Answers one request. Never throws: every failure is an error envelope.
+     *
+     * @param request the request
+     * @return the response to send
+     */
+    public ApiResponse handle(ApiRequest request) {
+        return answer(request, request.body().length > maxBodyBytes);
+    }
+
+    /**
+     * Answers a request whose body the server stopped reading because it was longer than
+     * {@link #maxBodyBytes()}: 413 (error 8), or 404 / 405 when the path or method is wrong
+     * anyway. The request's body is ignored.
+     *
+     * @param request the request line and headers
+     * @return the response to send
+     */
+    public ApiResponse handleOversized(ApiRequest request) {
+        return answer(request, true);
+    }
+
+    private ApiResponse answer(ApiRequest request, boolean oversized) {
+        Format format = RequestReader.formatOf(request.contentType());
+        try {
+            String route = route(request.path());
+            if (route == null) {
+                throw new ApiException(ApiError.NOT_FOUND);
+            }
+            if (!"POST".equals(request.method())) {
+                throw new ApiException(ApiError.METHOD_NOT_ALLOWED);
+            }
+            if (oversized) {
+                throw new ApiException(ApiError.BODY_TOO_LARGE);
+            }
+            Params p = reader.read(request);
+            if (p.bodyFormat != null) {
+                format = p.bodyFormat;
+            }
+            String f = p.text("format");
+            if (f != null && !f.isEmpty()) {
+                if (f.equals("json")) {
+                    format = Format.JSON;
+                } else if (f.equals("xml")) {
+                    format = Format.XML;
+                } else {
+                    throw ApiException.invalid("format");
+                }
+            }
+            TokenScope scope = authenticate(p, request.authorization());
+            p.onlyThese(STATS_PARAMETERS);
+            return ok(format, stats(p, scope));
+        } catch (ApiException e) {
+            return error(format, e.error(), e.getMessage());
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+            LOG.log(Level.ERROR, "internal error answering " + request.method() + " " + safePath(request.path()), e);
+            return error(format, ApiError.INTERNAL, ApiError.INTERNAL.text());
+        }
+    }
+
+    private static String route(String path) {
+        if (path == null) {
+            return null;
+        }
+        if (path.equals(STATS_PATH) || path.equals(STATS_PATH.substring(0, STATS_PATH.length() - 1))) {
+            return STATS_PATH;
+        }
+        return null;
+    }
+
+    private TokenScope authenticate(Params p, String authorization) throws ApiException {
+        String token = p.text("token");
+        String bearer = bearer(authorization);
+        if (token == null || token.isEmpty()) {
+            token = bearer;
+        } else if (bearer != null && !bearer.equals(token)) {
+            throw new ApiException(ApiError.INVALID_TOKEN);
+        }
+        if (token == null || token.isEmpty()) {
+            throw ApiException.missing("token");
+        }
+        if (token.length() > MAX_TOKEN_LENGTH) {
+            throw new ApiException(ApiError.INVALID_TOKEN);
+        }
+        Optional<TokenScope> scope = tokens.find(token);
+        if (scope.isEmpty()) {
+            throw new ApiException(ApiError.INVALID_TOKEN);
+        }
+        return scope.get();
+    }
+
+    private static String bearer(String authorization) throws ApiException {
+        if (authorization == null) {
+            return null;
+        }
+        String a = authorization.strip();
+        if (a.length() < 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ApiException(ApiError.INVALID_TOKEN);
+        }
+        return a.substring(7).strip();
+    }
+
+    private ResponseWriter.Body stats(Params p, TokenScope scope) throws ApiException {
+        int account = p.nonNegativeInt("account_id");
+        int campaign = p.nonNegativeInt("campaign_id");
+        String isp = p.text("isp");
+        if (isp != null && (isp.length() > MAX_ISP_LENGTH || isp.chars().anyMatch(Character::isISOControl))) {
+            throw ApiException.invalid("isp");
+        }
+        String group = p.text("group");
+        Grouping grouping;
+        if (group == null || group.isEmpty()) {
+            grouping = Grouping.TOTAL;
+        } else {
+            try {
+                grouping = Grouping.fromParameter(group);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("group");
+            }
+        }
+        int id = p.nonNegativeInt("id");
+        if (id < 0) {
+            throw ApiException.missing("id");
+        }
+        if (id == 0) {
+            throw ApiException.invalid("id");
+        }
+        if (!scope.allows(id)) {
+            throw new ApiException(ApiError.FORBIDDEN_SENDER);
+        }
+        SenderQueue sender = engine.findSender(id).orElseThrow(() -> new ApiException(ApiError.SENDER_NOT_FOUND));
+        Selector filter = new Selector(Math.max(account, 0), Math.max(campaign, 0), isp == null ? "" : isp.strip());
+        List<StatsRow> rows = sender.stats(filter, grouping);
+        return ResponseWriter.statsRows(rows);
+    }
+
+    private ApiResponse ok(Format format, ResponseWriter.Body body) {
+        return new ApiResponse(200, format.contentType, writer.write(format, body, ApiError.OK, ApiError.OK.text()),
+                Map.of());
+    }
+
+    private ApiResponse error(Format format, ApiError error, String text) {
+        byte[] bytes = writer.write(format, null, error, text);
+        Map<String, String> headers = error == ApiError.METHOD_NOT_ALLOWED ? Map.of("Allow", "POST") : Map.of();
+        return new ApiResponse(error.status(), format.contentType, bytes, headers);
+    }
+
+    private static String safePath(String path) {
+        if (path == null) {
+            return "(none)";
+        }
+        String p = path.length() > 100 ? path.substring(0, 100) + "..." : path;
+        return p.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

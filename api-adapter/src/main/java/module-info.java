@@ -1,0 +1,14 @@
+/**
+ * sendq's API adapter: the documented "Get sender queue information" request, answered as JSON
+ * or XML from the core engine's counters, with a binding on the JDK's HTTP server and a demo.
+ */
+module dev.sendq.api {
+    requires transitive dev.sendq.core;
+    requires tools.jackson.core;
+    requires tools.jackson.databind;
+    requires tools.jackson.dataformat.xml;
+    requires jdk.httpserver;
+    requires java.xml;
+
+    exports dev.sendq.api;
+}
