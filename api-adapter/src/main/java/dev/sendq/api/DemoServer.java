@@ -1,0 +1,329 @@
+package dev.sendq.api;
+
+import dev.sendq.core.Lease;
+import dev.sendq.core.QueueEngine;
+import dev.sendq.core.RetryPolicy;
+import dev.sendq.core.Selector;
+import dev.sendq.core.SenderQueue;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
+ * workers that deliver, defer and hold at realistic rates), the stats endpoint on
+ * {@code 127.0.0.1:8080}, and ready-to-paste {@code curl} requests.
+ *
+ * <pre>
+ * java -jar api-adapter/target/sendq-demo.jar [--port 8080] [--bind 127.0.0.1] [--token T]
+ *      [--senders 119,120] [--messages 20000] [--workers 4] [--seed 42]
+ * </pre>
+ *
+ * {@code --workers 0} freezes the queue once it is loaded, so repeated queries answer the same.
+ */
+public final class DemoServer {
+    private static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
+
+    /** The parsed command line. */
+    record Options(int port, String bind, String token, int[] senders, int messages, int workers, long seed) {
+    }
+
+    private DemoServer() {
+    }
+
+    /**
+     * Runs the demo until the process is stopped.
+     *
+     * @param args the flags; {@code --help} lists them
+     */
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sendq demo: " + e.getMessage());
+            System.err.println(usage());
+            System.exit(2);
+            return;
+        }
+        if (o == null) {
+            System.out.println(usage());
+            return;
+        }
+        try {
+            Running r = start(o, System.out);
+            Runtime.getRuntime().addShutdownHook(new Thread(r::close));
+            new CountDownLatch(1).await();
+        } catch (BindException e) {
+            System.err.println("sendq demo: cannot listen on " + o.bind() + ":" + o.port() + ": address already in use"
+                    + " (choose another with --port)");
+            System.exit(1);
+        } catch (IOException e) {
+            System.err.println("sendq demo: cannot start the server: " + e.getMessage());
+            System.exit(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String usage() {
+        return """
+                usage: java -jar sendq-demo.jar [options]
+                  --port N         port to listen on (default 8080; 0 = any free port)
+                  --bind ADDR      address to bind (default 127.0.0.1)
+                  --token T        API token (default: a random one, printed)
+                  --senders IDS    comma-separated sender ids (default 119)
+                  --messages N     messages loaded per sender (default 20000)
+                  --workers N      delivery workers per sender (default 4; 0 = frozen queue)
+                  --seed N         random seed of the simulation (default 42)
+                  --help           this text""";
+    }
+
+    static Options parse(String[] args) {
+        int port = 8080;
+        String bind = "127.0.0.1";
+        String token = null;
+        int[] senders = {119};
+        int messages = 20_000;
+        int workers = 4;
+        long seed = 42;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                return null;
+            }
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument: " + a);
+            }
+            String v;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                v = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            } else {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                v = args[++i];
+            }
+            switch (a) {
+                case "--port" -> port = intFlag(a, v, 0, 65535);
+                case "--bind" -> bind = v;
+                case "--token" -> {
+                    if (v.isBlank() || v.length() > SendqApi.MAX_TOKEN_LENGTH || v.contains(";") || v.contains("=")) {
+                        throw new IllegalArgumentException("--token must be 1-256 characters without ';' or '='");
+                    }
+                    token = v;
+                }
+                case "--senders" -> {
+                    String[] parts = v.split(",");
+                    senders = new int[parts.length];
+                    for (int k = 0; k < parts.length; k++) {
+                        senders[k] = intFlag(a, parts[k].strip(), 1, Integer.MAX_VALUE);
+                    }
+                }
+                case "--messages" -> messages = intFlag(a, v, 0, 10_000_000);
+                case "--workers" -> workers = intFlag(a, v, 0, 256);
+                case "--seed" -> {
+                    try {
+                        seed = Long.parseLong(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--seed must be an integer, got " + v);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown option: " + a);
+            }
+        }
+        if (token == null) {
+            byte[] b = new byte[18];
+            new SecureRandom().nextBytes(b);
+            token = HexFormat.of().formatHex(b);
+        }
+        return new Options(port, bind, token, senders, messages, workers, seed);
+    }
+
+    private static int intFlag(String name, String v, int min, int max) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new IllegalArgumentException(name + " must be within " + min + ".." + max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got " + v);
+        }
+    }
+
+    /** A started demo: the engine, the server and the simulation threads. */
+    static final class Running implements AutoCloseable {
+        final QueueEngine engine;
+        final HttpBinding http;
+        final List<Thread> threads;
+
+        Running(QueueEngine engine, HttpBinding http, List<Thread> threads) {
+            this.engine = engine;
+            this.http = http;
+            this.threads = threads;
+        }
+
+        @Override
+        public void close() {
+            threads.forEach(Thread::interrupt);
+            http.close();
+        }
+    }
+
+    static Running start(Options o, PrintStream out) throws IOException {
+        boolean frozen = o.workers() == 0;
+        QueueEngine engine = QueueEngine.builder()
+                .leaseDuration(frozen ? Duration.ofDays(365) : Duration.ofSeconds(30))
+                .retryPolicy(frozen ? RetryPolicy.DEFAULT.withBackoff(Duration.ofDays(30), 1, Duration.ofDays(30))
+                        .withLimits(100, Duration.ofDays(3650))
+                        : RetryPolicy.DEFAULT.withBackoff(Duration.ofSeconds(20), 2, Duration.ofMinutes(5)))
+                .build();
+        AtomicLong ids = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int s = 0; s < o.senders().length; s++) {
+            SenderQueue q = engine.addSender(o.senders()[s]);
+            SplittableRandom r = new SplittableRandom(o.seed() + s);
+            load(engine, q, o.messages(), r, ids, frozen);
+            for (int w = 0; w < o.workers(); w++) {
+                threads.add(thread("sendq-demo-worker-" + q.id() + "-" + w,
+                        () -> work(engine, q, r.split())));
+            }
+            if (!frozen) {
+                int rate = Math.max(10, o.messages() / 60);
+                threads.add(thread("sendq-demo-producer-" + q.id(), () -> produce(q, r.split(), ids, rate)));
+            }
+        }
+        InetSocketAddress address;
+        try {
+            address = new InetSocketAddress(InetAddress.getByName(o.bind()), o.port());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--bind: unknown address " + o.bind());
+        }
+        SendqApi api = SendqApi.create(engine, TokenStore.of(java.util.Map.of(o.token(), TokenScope.allSenders())));
+        HttpBinding http = HttpBinding.start(api, address, 8);
+        threads.forEach(Thread::start);
+        String url = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort() + SendqApi.STATS_PATH;
+        int sender = o.senders()[0];
+        out.println("sendq demo: " + o.senders().length + " sender(s), " + o.messages() + " messages each, "
+                + (frozen ? "frozen (no workers)" : o.workers() + " workers each") + ", listening on " + url);
+        out.println("token: " + o.token());
+        out.println();
+        out.println("# JSON, one row per campaign:");
+        out.println("curl -s -X POST " + url + " -H 'Content-Type: application/json' \\");
+        out.println("     -d '{\"token\": \"" + o.token() + "\", \"id\": " + sender + ", \"group\": \"account_campaign\"}'");
+        out.println();
+        out.println("# XML, totals:");
+        out.println("curl -s -X POST " + url + " -H 'Content-Type: application/xml' \\");
+        out.println("     -d '<xml><token>" + o.token() + "</token><id>" + sender + "</id></xml>'");
+        out.flush();
+        return new Running(engine, http, threads);
+    }
+
+    private static String hostForUrl(String bind) {
+        if (bind.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        return bind.contains(":") ? "[" + bind + "]" : bind;
+    }
+
+    private static Thread thread(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Loads a sender: campaigns of several accounts to several ISPs, some in flight, deferred and held. */
+    static void load(QueueEngine engine, SenderQueue q, int messages, SplittableRandom r, AtomicLong ids,
+                     boolean frozen) {
+        for (int i = 0; i < messages; i++) {
+            enqueueOne(q, r, ids);
+        }
+        // One campaign held by an operator, as in the documented example's account 306.
+        q.hold(Selector.campaign(306, 4914));
+        Lease lease = new Lease();
+        int inFlight = messages / 20;
+        for (int i = 0; i < inFlight && q.take(lease); i++) {
+            double x = r.nextDouble();
+            if (x < 0.4) {
+                engine.defer(lease, Duration.ofMinutes(1 + r.nextInt(30)));
+            } else if (x < 0.45) {
+                engine.hold(lease);
+            } else if (!frozen && x < 0.9) {
+                engine.delivered(lease);
+            } // else stays PROC (frozen: until its year-long lease ends)
+        }
+    }
+
+    private static void enqueueOne(SenderQueue q, SplittableRandom r, AtomicLong ids) {
+        int account = switch (r.nextInt(4)) {
+            case 0 -> 306;
+            case 1 -> 412;
+            case 2 -> 1001;
+            default -> 2020;
+        };
+        int campaign = account == 306 ? (r.nextBoolean() ? 4591 : 4914) : account * 10 + r.nextInt(3);
+        if (r.nextInt(10) == 0) {
+            campaign = 0; // transactional mail: no campaign
+        }
+        double x = r.nextDouble();
+        String isp = x < 0.45 ? ISPS[0] : x < 0.65 ? ISPS[1] : x < 0.85 ? ISPS[2] : x < 0.93 ? ISPS[3] : ISPS[4];
+        q.enqueue(ids.incrementAndGet(), account, campaign, isp, null);
+    }
+
+    private static void produce(SenderQueue q, SplittableRandom r, AtomicLong ids, int perSecond) {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (int i = 0; i < perSecond / 10; i++) {
+                    enqueueOne(q, r, ids);
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A delivery worker: ~88% delivered, ~9% deferred, ~2% failed, ~1% held, each after a short "SMTP" pause. */
+    private static void work(QueueEngine engine, SenderQueue q, SplittableRandom r) {
+        Lease lease = new Lease();
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (!q.take(lease, 500, TimeUnit.MILLISECONDS)) {
+                    continue;
+                }
+                Thread.sleep(5 + r.nextInt(20));
+                double x = r.nextDouble();
+                try {
+                    if (x < 0.88) {
+                        engine.delivered(lease);
+                    } else if (x < 0.97) {
+                        engine.defer(lease);
+                    } else if (x < 0.99) {
+                        engine.failed(lease);
+                    } else {
+                        engine.hold(lease);
+                    }
+                } catch (IllegalStateException e) {
+                    // The lease expired or an operator held the message meanwhile: a real worker logs and moves on.
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
