@@ -9,10 +9,10 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Any thread may call any method. {@link #move}, {@link #add} are wait-free (a bounded number
  * of atomic instructions, whatever other threads do). {@link #sum} is wait-free and returns
- * exactly the slot's value when no update is in flight; under concurrent updates it returns a
- * value the slot held at some moment of the call only for slots that just grow (outcomes), and
- * a value within the in-flight updates otherwise (it may even be transiently negative; callers
- * clamp).
+ * exactly the slot's value when no update is in flight. Under concurrent updates it returns a
+ * value the slot held at some moment of the call for a slot that only ever grows by 1 (the
+ * outcomes, as reports move them), and otherwise a value within the updates in flight during
+ * the call (it may even be transiently negative; callers clamp).
  */
 class CellCounters {
     /*

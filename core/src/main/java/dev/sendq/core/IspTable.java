@@ -1,6 +1,5 @@
 package dev.sendq.core;
 
-import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -20,12 +19,13 @@ final class IspTable {
      * @throws IllegalArgumentException if the name is empty, too long or has control characters
      */
     String intern(String isp) {
+        validate(isp);
         String c = exact.get(isp);
         if (c != null) {
             return c;
         }
-        validate(isp);
-        c = folded.computeIfAbsent(isp.toLowerCase(Locale.ROOT), k -> isp);
+        String name = isp.strip();
+        c = folded.computeIfAbsent(fold(name), k -> name);
         exact.putIfAbsent(isp, c);
         return c;
     }
@@ -34,9 +34,21 @@ final class IspTable {
     String canonical(String isp) {
         String c = exact.get(isp);
         if (c == null) {
-            c = folded.get(isp.toLowerCase(Locale.ROOT));
+            c = folded.get(fold(isp.strip()));
         }
         return c == null ? isp : c;
+    }
+
+    /**
+     * The case-folded key of a name: two names have the same key exactly when
+     * {@link String#equalsIgnoreCase} says they are equal, which is how selectors match.
+     */
+    static String fold(String s) {
+        char[] cs = s.toCharArray();
+        for (int i = 0; i < cs.length; i++) {
+            cs[i] = Character.toLowerCase(Character.toUpperCase(cs[i]));
+        }
+        return new String(cs);
     }
 
     static void validate(String isp) {

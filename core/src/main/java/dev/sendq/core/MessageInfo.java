@@ -32,6 +32,6 @@ public interface MessageInfo {
     /** When the message was enqueued, in epoch milliseconds of the engine's clock. */
     long enqueuedAtMillis();
 
-    /** When a deferred message is due, in epoch milliseconds; 0 if it was never deferred. */
+    /** The due time of the message's last deferral, in epoch milliseconds; 0 if it was never deferred. */
     long dueAtMillis();
 }

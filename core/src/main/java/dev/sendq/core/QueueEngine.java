@@ -35,6 +35,8 @@ import java.util.stream.IntStream;
  * }</pre>
  */
 public final class QueueEngine {
+    private static final System.Logger LOG = System.getLogger(QueueEngine.class.getName());
+
     final InstantSource clock;
     final long leaseMillis;
     final RetryPolicy retryPolicy;
@@ -50,7 +52,7 @@ public final class QueueEngine {
 
     private QueueEngine(Builder b) {
         this.clock = b.clock;
-        this.leaseMillis = b.leaseDuration.toMillis();
+        this.leaseMillis = saturatedMillis(b.leaseDuration);
         this.retryPolicy = b.retryPolicy;
         this.resolver = b.resolver;
         this.listener = b.listener;
@@ -69,6 +71,7 @@ public final class QueueEngine {
      *
      * @param senderId a positive id
      * @return its queue
+     * @return the new sender's queue
      * @throws IllegalArgumentException if the id is not positive or the sender exists
      */
     public SenderQueue addSender(int senderId) {
@@ -153,7 +156,7 @@ public final class QueueEngine {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must not be negative: " + delay);
         }
-        senderOf(lease).defer(lease, Math.addExact(now(), delay.toMillis()), false);
+        senderOf(lease).defer(lease, plus(now(), saturatedMillis(delay)), false);
     }
 
     /**
@@ -162,7 +165,7 @@ public final class QueueEngine {
      * @see #defer(Lease)
      */
     public void deferUntil(Lease lease, Instant due) {
-        senderOf(lease).defer(lease, due.toEpochMilli(), false);
+        senderOf(lease).defer(lease, saturatedEpochMillis(due), false);
     }
 
     /**
@@ -271,6 +274,42 @@ public final class QueueEngine {
         return clock.millis();
     }
 
+    /** {@code a + b}, saturated at the long range instead of wrapping. */
+    static long plus(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+        }
+        return r;
+    }
+
+    static long saturatedMillis(Duration d) {
+        if (d.getSeconds() >= Long.MAX_VALUE / 1000 - 1) {
+            return Long.MAX_VALUE;
+        }
+        if (d.getSeconds() <= Long.MIN_VALUE / 1000 + 1) {
+            return Long.MIN_VALUE;
+        }
+        return d.toMillis();
+    }
+
+    static long saturatedNanos(Duration d) {
+        if (d.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L - 1) {
+            return Long.MAX_VALUE;
+        }
+        return d.isNegative() ? 0 : d.toNanos();
+    }
+
+    static long saturatedEpochMillis(Instant t) {
+        if (t.getEpochSecond() >= Long.MAX_VALUE / 1000 - 1) {
+            return Long.MAX_VALUE;
+        }
+        if (t.getEpochSecond() <= Long.MIN_VALUE / 1000 + 1) {
+            return Long.MIN_VALUE;
+        }
+        return t.toEpochMilli();
+    }
+
     long nextRuleId() {
         return ruleIds.incrementAndGet();
     }
@@ -285,13 +324,21 @@ public final class QueueEngine {
 
     void fire(Msg m, Transition t, MessageState from, MessageState to) {
         if (listener != TransitionListener.NONE) {
-            listener.onTransition(m, t, from, to);
+            try {
+                listener.onTransition(m, t, from, to);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "transition listener failed on " + t + " of message " + m.id, e);
+            }
         }
     }
 
     void fireRule(HoldRule rule, boolean active) {
         if (listener != TransitionListener.NONE) {
-            listener.onHoldRule(rule, active);
+            try {
+                listener.onHoldRule(rule, active);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "transition listener failed on hold rule " + rule.id(), e);
+            }
         }
     }
 
@@ -315,7 +362,7 @@ public final class QueueEngine {
 
         /** How long a worker owns a taken message before it returns to NEW; at least 1 ms. */
         public Builder leaseDuration(Duration leaseDuration) {
-            if (leaseDuration.toMillis() < 1) {
+            if (saturatedMillis(leaseDuration) < 1) {
                 throw new IllegalArgumentException("leaseDuration must be at least 1 ms: " + leaseDuration);
             }
             this.leaseDuration = leaseDuration;

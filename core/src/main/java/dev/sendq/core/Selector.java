@@ -1,7 +1,5 @@
 package dev.sendq.core;
 
-import java.util.Locale;
-
 /**
  * A set of cells of one sender, by any combination of account, campaign and ISP. Used to filter
  * stats, to hold and release traffic, and to cancel messages.
@@ -61,7 +59,6 @@ public record Selector(int accountId, int campaignId, String isp) {
 
     /** Whether two selectors select the same cells (the ISP compared case-insensitively). */
     boolean sameAs(Selector other) {
-        return accountId == other.accountId && campaignId == other.campaignId
-                && isp.toLowerCase(Locale.ROOT).equals(other.isp.toLowerCase(Locale.ROOT));
+        return accountId == other.accountId && campaignId == other.campaignId && isp.equalsIgnoreCase(other.isp);
     }
 }

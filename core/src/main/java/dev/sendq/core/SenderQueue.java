@@ -4,7 +4,6 @@ import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,40 +19,39 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe. Every method may be called from any thread. Queue structure changes
  * (enqueue, take, defer, hold, release, cancel, rules) are serialised by one lock per sender,
- * held for O(log n) work and never while calling a listener; the counters they move are
- * lock-free, and {@link #stats} and {@link #outcomes} read them without that lock, in
- * O(cells of the sender), whatever the number of messages. See {@link #stats} for what a
- * snapshot promises.
+ * held for O(log n) work; the counters they move are lock-free, and {@link #stats} and
+ * {@link #outcomes} read them without that lock, in O(cells of the sender), whatever the number
+ * of messages. See {@link #stats} for what a snapshot promises.
  *
  * <p>Time-driven changes (a lease running out, a hold rule expiring, a retry coming due) are
- * applied by the next {@code take}, {@code stats} or {@link QueueEngine#runMaintenance()} that
- * finds them due; no background thread is needed.
+ * applied at the start of every operation on the sender that finds them due, and by
+ * {@link QueueEngine#runMaintenance()}; no background thread is needed.
  */
 public final class SenderQueue {
     /*
-     * Concurrency: `lock` guards the cells' containers, the ready ring, the timer, the lease
-     * ring, the rules and the cell map. The counters are written by every transition (under the
-     * lock, except delivered/failed, which only CAS the message's state word and so never wait
-     * for a taker) and read by anyone. The NEW, RETRY and HOLD slots of a cell only change under
-     * the lock, so the lock holder can move them exactly (liftCell). A message's state word is
-     * changed by CAS only (Msg.casState): the transitions out of PROC race between the lock
-     * holder (lease timeout, defer, hold) and lock-free reporters, and the CAS picks one winner.
+     * Concurrency: `lock` guards the cells' containers, the ready cells, the lease ring, the
+     * rules and the cell map. Counters are written by every transition (under the lock, except
+     * delivered/failed, which CAS the message's state word and move counters without it, so a
+     * reporting worker never waits for a taker) and read by anyone. A cell's NEW, RETRY and HOLD
+     * slots only change under the lock, so the lock holder can move them exactly (liftCell).
+     * A message's state word changes by CAS only: the transitions out of PROC race between the
+     * lock holder (lease timeout, defer, hold) and lock-free reporters, and the CAS picks one
+     * winner. The listener is called under the lock (or, for delivered/failed, after the winning
+     * CAS), which orders the events of each message as its transitions happened.
      */
     final int id;
     private final QueueEngine engine;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition readyOrTimer = lock.newCondition();
+    private final Condition workOrDeadline = lock.newCondition();
 
     // Cells: looked up under the lock, published to lock-free readers as (array, count).
     private final Long2ObjectOpenHashMap<Object> cellsByAccountCampaign = new Long2ObjectOpenHashMap<>();
     private volatile Cell[] cells = new Cell[16];
     private volatile int cellCount;
 
-    private final ArrayDeque<Cell> ring = new ArrayDeque<>();
-    private final CellTimer timer = new CellTimer();
+    private final ReadyCells ready = new ReadyCells();
     private final LeaseRing leases = new LeaseRing();
-    private final List<HoldRule> rules = new ArrayList<>();
-    private long nextRuleExpiry = Long.MAX_VALUE;
+    private final HoldRuleSet rules = new HoldRuleSet();
     /** The earliest instant at which maintenance has something to do; read without the lock. */
     private volatile long nextDeadline = Long.MAX_VALUE;
 
@@ -75,38 +73,13 @@ public final class SenderQueue {
      * @param messageId  the id, unique within the engine
      * @param accountId  the account, greater than 0
      * @param campaignId the campaign, 0 for none
-     * @param isp        the ISP name (case-insensitive; interned)
+     * @param isp        the ISP name (case-insensitive, surrounding blanks ignored; interned)
      * @param payload    the caller's reference, kept as is (may be {@code null})
      * @throws DuplicateMessageException if the id is already in the engine
      * @throws IllegalArgumentException  if an argument is out of range
      */
     public void enqueue(long messageId, int accountId, int campaignId, String isp, Object payload) {
-        checkIds(accountId, campaignId);
-        String canonical = engine.isps.intern(isp);
-        if (engine.index.contains(messageId)) {
-            throw new DuplicateMessageException(messageId);
-        }
-        Msg m;
-        MessageState to;
-        lock.lock();
-        try {
-            long now = engine.now();
-            Cell c = cellFor(accountId, campaignId, canonical);
-            m = new Msg(messageId, c, payload, now, 0);
-            if (!engine.index.putIfAbsent(m)) {
-                throw new DuplicateMessageException(messageId);
-            }
-            c.ready.addLast(m);
-            c.add(CellCounters.NEW, 1);
-            to = c.reported(MessageState.NEW);
-            if (to == MessageState.NEW) {
-                offer(c);
-                readyOrTimer.signal();
-            }
-        } finally {
-            lock.unlock();
-        }
-        engine.fire(m, Transition.ENQUEUED, null, to);
+        add(messageId, accountId, campaignId, isp, payload, null);
     }
 
     /**
@@ -128,37 +101,47 @@ public final class SenderQueue {
      * @throws IllegalArgumentException  if a field is out of range
      */
     public void restore(StoredMessage s) {
-        checkIds(s.accountId(), s.campaignId());
-        String canonical = engine.isps.intern(s.isp());
-        Msg m;
-        MessageState to;
+        add(s.id(), s.accountId(), s.campaignId(), s.isp(), s.payload(), s);
+    }
+
+    private void add(long messageId, int accountId, int campaignId, String isp, Object payload, StoredMessage s) {
+        checkIds(accountId, campaignId);
+        IspTable.validate(isp);
+        if (engine.index.contains(messageId)) {
+            throw new DuplicateMessageException(messageId); // before interning: a refusal changes nothing
+        }
+        String canonical = engine.isps.intern(isp);
         lock.lock();
         try {
-            long now = engine.now();
-            Cell c = cellFor(s.accountId(), s.campaignId(), canonical);
-            m = new Msg(s.id(), c, s.payload(), s.enqueuedAtMillis(), s.attempts());
-            if (!engine.index.putIfAbsent(m)) {
-                throw new DuplicateMessageException(s.id());
+            long now = begin();
+            if (engine.index.contains(messageId)) {
+                throw new DuplicateMessageException(messageId);
             }
-            switch (s.state()) {
+            Cell c = cellFor(accountId, campaignId, canonical);
+            Msg m = new Msg(messageId, c, payload, s == null ? now : s.enqueuedAtMillis(),
+                    s == null ? 0 : s.attempts());
+            if (!engine.index.putIfAbsent(m)) {
+                throw new DuplicateMessageException(messageId);
+            }
+            MessageState state = s == null ? MessageState.NEW : s.state();
+            switch (state) {
                 case NEW, PROC -> c.ready.addLast(m);
                 case RETRY -> {
                     m.dueAt = s.dueAtMillis();
                     c.retry.add(m);
                 }
                 case HOLD -> c.held.addLast(m);
-                default -> throw new AssertionError(s.state());
+                default -> throw new AssertionError(state);
             }
             MessageState raw = m.container.state();
             c.add(Cell.slot(raw), 1);
-            to = c.reported(raw);
-            reschedule(c, now);
-            readyOrTimer.signal();
+            ready.reschedule(c, now);
+            workOrDeadline.signal();
             publishDeadline();
+            engine.fire(m, s == null ? Transition.ENQUEUED : Transition.RESTORED, null, c.reported(raw));
         } finally {
             lock.unlock();
         }
-        engine.fire(m, Transition.RESTORED, null, to);
     }
 
     /**
@@ -168,6 +151,7 @@ public final class SenderQueue {
      */
     public void restoreOutcomes(int accountId, int campaignId, String isp, Outcome outcome, long count) {
         checkIds(accountId, campaignId);
+        IspTable.validate(isp);
         if (count < 0) {
             throw new IllegalArgumentException("count must be >= 0, got " + count);
         }
@@ -213,11 +197,7 @@ public final class SenderQueue {
             grown[arr.length] = c;
             cellsByAccountCampaign.put(key, grown);
         }
-        for (HoldRule r : rules) {
-            if (r.selector().matches(accountId, campaignId, isp)) {
-                c.ruleHolds++;
-            }
-        }
+        c.ruleHolds = rules.matching(c);
         c.setHeldByRule(c.ruleHolds > 0);
         Cell[] arr = cells;
         int n = cellCount;
@@ -226,7 +206,7 @@ public final class SenderQueue {
             cells = arr;
         }
         arr[n] = c;
-        cellCount = n + 1;
+        cellCount = n + 1; // publishes the cell: readers read the count, then the array
         return c;
     }
 
@@ -241,89 +221,68 @@ public final class SenderQueue {
      * @return whether a message was taken
      */
     public boolean take(Lease lease) {
+        Objects.requireNonNull(lease, "lease");
+        lock.lock();
         try {
-            return take(lease, 0, false);
-        } catch (InterruptedException e) {
-            throw new AssertionError("a take that does not wait cannot be interrupted", e);
+            return takeLocked(lease, begin());
+        } finally {
+            lock.unlock();
         }
     }
 
     /**
-     * Takes the next ready message, waiting up to {@code timeout} for one.
+     * Takes the next ready message, waiting up to {@code timeout} for one: woken by new work,
+     * and by the next instant at which a retry comes due, a lease runs out or a rule expires.
      *
      * @return whether a message was taken
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public boolean take(Lease lease, long timeout, TimeUnit unit) throws InterruptedException {
-        return take(lease, unit.toNanos(timeout), true);
-    }
-
-    private boolean take(Lease lease, long timeoutNanos, boolean interruptible) throws InterruptedException {
         Objects.requireNonNull(lease, "lease");
-        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
-        Msg m;
-        MessageState from = null;
-        Expired expired = null;
-        if (interruptible) {
-            lock.lockInterruptibly();
-        } else {
-            lock.lock();
-        }
+        long remaining = unit.toNanos(timeout);
+        long deadline = System.nanoTime() + remaining;
+        lock.lockInterruptibly();
         try {
             while (true) {
-                long now = engine.now();
-                Expired e = maintain(now);
-                if (e != null) {
-                    expired = e.merge(expired);
+                long now = begin();
+                if (takeLocked(lease, now)) {
+                    return true;
                 }
-                m = takeLocked(lease, now);
-                if (m != null) {
-                    from = lastFrom;
-                    break;
-                }
-                long remaining = timeoutNanos > 0 ? deadline - System.nanoTime() : 0;
+                remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    break;
+                    return false;
                 }
-                long untilEvent = nextDeadline == Long.MAX_VALUE ? Long.MAX_VALUE
-                        : TimeUnit.MILLISECONDS.toNanos(Math.max(1, nextDeadline - now));
-                readyOrTimer.awaitNanos(Math.min(remaining, untilEvent));
+                long next = nextDeadline;
+                long untilEvent = next == Long.MAX_VALUE ? Long.MAX_VALUE
+                        : TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(next - now, Long.MAX_VALUE / 2_000_000)));
+                workOrDeadline.awaitNanos(Math.min(remaining, untilEvent));
             }
         } finally {
             lock.unlock();
         }
-        fire(expired);
-        if (m != null) {
-            engine.fire(m, Transition.TAKEN, from, MessageState.PROC);
-        }
-        return m != null;
     }
 
     /** Blocking variant of {@link #take(Lease, long, TimeUnit)} with a {@link Duration}. */
     public boolean take(Lease lease, Duration timeout) throws InterruptedException {
-        return take(lease, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return take(lease, QueueEngine.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     }
 
-    /** The state the last {@link #takeLocked} took from; guarded by the lock. */
-    private MessageState lastFrom;
-
-    private Msg takeLocked(Lease lease, long now) {
+    private boolean takeLocked(Lease lease, long now) {
         Cell c;
-        while ((c = ring.pollFirst()) != null) {
-            c.inRing = false;
+        while ((c = ready.poll()) != null) {
             if (c.ruleHolds > 0) {
                 continue;
             }
             Msg m;
-            int from;
+            MessageState from;
             if (c.retry.minDue() <= now) {
                 m = c.retry.poll();
-                from = CellCounters.RETRY;
+                from = MessageState.RETRY;
             } else {
                 m = c.pollNew();
-                from = CellCounters.NEW;
+                from = MessageState.NEW;
             }
-            reschedule(c, now);
+            ready.reschedule(c, now);
             if (m == null) {
                 continue;
             }
@@ -332,94 +291,45 @@ public final class SenderQueue {
             if (!m.casState(w, Msg.pack(attempt, Msg.PROC))) {
                 throw new AssertionError("queued message changed without the lock: " + m);
             }
-            c.move(from, CellCounters.PROC);
-            long expiresAt = now + engine.leaseMillis;
+            c.move(Cell.slot(from), CellCounters.PROC);
+            long expiresAt = QueueEngine.plus(now, engine.leaseMillis);
             leases.add(m, attempt, expiresAt);
             lease.fill(m, attempt, expiresAt);
-            lastFrom = from == CellCounters.RETRY ? MessageState.RETRY : MessageState.NEW;
             publishDeadline();
-            return m;
+            engine.fire(m, Transition.TAKEN, from, MessageState.PROC);
+            return true;
         }
-        publishDeadline();
-        return null;
+        return false;
     }
 
-    // ------------------------------------------------------------------ scheduling
-
-    /** Puts the cell where its work can be found: the ring if something is ready, the timer if a retry is pending. */
-    private void reschedule(Cell c, long now) {
-        if (c.ruleHolds > 0) {
-            timer.cancel(c);
-            return;
-        }
-        long due = c.retry.minDue();
-        if (due <= now) {
-            timer.cancel(c);
-            offer(c);
-        } else {
-            if (due == Long.MAX_VALUE) {
-                timer.cancel(c);
-            } else {
-                timer.schedule(c, due);
-            }
-            if (c.hasNew()) {
-                offer(c);
-            }
-        }
-    }
-
-    private void offer(Cell c) {
-        if (!c.inRing) {
-            c.inRing = true;
-            ring.addLast(c);
-        }
-    }
+    // ------------------------------------------------------------------ time
 
     /**
-     * Applies what time has made due: expired hold rules, expired leases (PROC back to NEW),
-     * cells whose retries came due. Returns the messages whose lease expired, for the listener.
+     * Starts a locked operation: reads the clock and applies what time has made due, so that
+     * every operation sees expired rules lifted and expired leases returned. Holds the lock.
      */
-    private Expired maintain(long now) {
-        List<HoldRule> expiredRules = now >= nextRuleExpiry ? expireRules(now) : List.of();
-        List<Msg> expired = null;
+    private long begin() {
+        long now = engine.now();
+        if (now >= nextDeadline) {
+            maintain(now);
+        }
+        return now;
+    }
+
+    /** Expired hold rules are lifted, expired leases go back to NEW, due retries become ready. */
+    private void maintain(long now) {
+        for (HoldRule r : rules.expired(now)) {
+            removeRule(r, now);
+            engine.fireRule(r, false);
+        }
         while (leases.pruneHead() && leases.headExpiry() <= now) {
             Msg m = leases.headMsg();
             int attempt = leases.headAttempt();
             leases.pop();
-            if (returnToNew(m, attempt, now)) {
-                if (engine.listening()) {
-                    if (expired == null) {
-                        expired = new ArrayList<>();
-                    }
-                    expired.add(m);
-                }
-            }
+            returnToNew(m, attempt, now);
         }
-        Cell c;
-        while (timer.nextKey() <= now && (c = timer.poll()) != null) {
-            offer(c);
-        }
+        ready.promoteDue(now);
         publishDeadline();
-        return expired == null && expiredRules.isEmpty() ? null : new Expired(expired, expiredRules);
-    }
-
-    /** What maintenance expired, for the listener, told after the lock is released. */
-    private record Expired(List<Msg> leases, List<HoldRule> rules) {
-        Expired merge(Expired o) {
-            if (o == null) {
-                return this;
-            }
-            List<Msg> l = new ArrayList<>();
-            List<HoldRule> r = new ArrayList<>(rules);
-            if (leases != null) {
-                l.addAll(leases);
-            }
-            if (o.leases != null) {
-                l.addAll(o.leases);
-            }
-            r.addAll(o.rules);
-            return new Expired(l, r);
-        }
     }
 
     /** PROC (this attempt) to NEW, under the lock; false if the message had already moved on. */
@@ -430,271 +340,261 @@ public final class SenderQueue {
         Cell c = m.cell;
         c.ready.addLast(m);
         c.move(CellCounters.PROC, CellCounters.NEW);
-        reschedule(c, now);
-        readyOrTimer.signal();
+        ready.reschedule(c, now);
+        workOrDeadline.signal();
+        engine.fire(m, Transition.LEASE_EXPIRED, MessageState.PROC, c.reported(MessageState.NEW));
         return true;
     }
 
-    private void fire(Expired expired) {
-        if (expired == null) {
-            return;
-        }
-        for (HoldRule r : expired.rules) {
-            engine.fireRule(r, false);
-        }
-        if (expired.leases != null) {
-            for (Msg m : expired.leases) {
-                engine.fire(m, Transition.LEASE_EXPIRED, MessageState.PROC, m.cell.reported(MessageState.NEW));
+    /** Publishes the next deadline; wakes waiting takers when it moved earlier than they planned for. */
+    private void publishDeadline() {
+        long d = Math.min(rules.nextExpiry(), Math.min(ready.nextDue(), leases.headExpiry()));
+        long old = nextDeadline;
+        if (d != old) {
+            nextDeadline = d;
+            if (d < old) {
+                workOrDeadline.signalAll();
             }
         }
     }
 
-    private void publishDeadline() {
-        long d = Math.min(nextRuleExpiry, Math.min(timer.nextKey(), leases.headExpiry()));
-        if (d != nextDeadline) {
-            nextDeadline = d;
+    /** Runs maintenance if something is due; takes no lock otherwise. */
+    void maintainIfDue() {
+        if (engine.now() >= nextDeadline) {
+            lock.lock();
+            try {
+                begin();
+            } finally {
+                lock.unlock();
+            }
         }
-    }
-
-    /** Runs maintenance if something is due: no lock is taken otherwise. */
-    void maintainIfDue(long now) {
-        if (now < nextDeadline) {
-            return;
-        }
-        Expired expired;
-        lock.lock();
-        try {
-            expired = maintain(now);
-        } finally {
-            lock.unlock();
-        }
-        fire(expired);
     }
 
     // ------------------------------------------------------------------ worker reports
 
+    /** delivered / failed: lock-free unless refused or late. */
     void report(Lease lease, Transition t, int outcomeSlot) {
         Msg m = lease.msgOrThrow();
-        checkLeaseTime(lease, t);
         int a = lease.attempt;
-        if (!m.casState(Msg.pack(a, Msg.PROC), Msg.pack(a, Msg.GONE + outcomeSlot - CellCounters.DELIVERED))) {
-            throw refusal(m, lease, t);
+        long expected = Msg.pack(a, Msg.PROC);
+        if (m.word() != expected) {
+            throw refusal(lease, t);
+        }
+        if (engine.now() >= lease.expiresAt) {
+            throw expireLease(lease, t);
+        }
+        if (!m.casState(expected, Msg.pack(a, Msg.GONE + outcomeSlot - CellCounters.DELIVERED))) {
+            throw refusal(lease, t);
         }
         engine.index.remove(m);
         m.cell.move(CellCounters.PROC, outcomeSlot);
         engine.fire(m, t, MessageState.PROC, null);
     }
 
+    /** PROC to RETRY due at {@code dueAt} (or the policy's backoff), or gone as EXPIRED. */
     void defer(Lease lease, long dueAt, boolean policyDelay) {
         Msg m = lease.msgOrThrow();
-        checkLeaseTime(lease, Transition.DEFERRED);
-        Transition t;
-        MessageState to;
-        Expired expired;
         lock.lock();
         try {
-            long now = engine.now();
+            long now = begin();
+            long w = checkLeaseLocked(lease, Transition.DEFERRED, now);
             int a = lease.attempt;
-            long w = Msg.pack(a, Msg.PROC);
-            if (m.word() != w) {
-                throw refusal(m, lease, Transition.DEFERRED);
-            }
             if (policyDelay) {
-                dueAt = now + engine.retryPolicy.delayMillis(a, engine.random());
+                dueAt = QueueEngine.plus(now, engine.retryPolicy.delayMillis(a, engine.random()));
             }
             dueAt = Math.max(dueAt, now);
             Cell c = m.cell;
             if (engine.retryPolicy.expires(a, m.enqueuedAt, dueAt)) {
-                if (!m.casState(w, Msg.pack(a, Msg.GONE + Outcome.EXPIRED.ordinal()))) {
-                    throw refusal(m, lease, Transition.DEFERRED);
-                }
+                casLocked(m, w, Msg.pack(a, Msg.GONE + Outcome.EXPIRED.ordinal()));
                 engine.index.remove(m);
                 c.move(CellCounters.PROC, CellCounters.EXPIRED);
-                t = Transition.EXPIRED;
-                to = null;
+                engine.fire(m, Transition.EXPIRED, MessageState.PROC, null);
             } else {
-                if (!m.casState(w, Msg.pack(a, Msg.QUEUED))) {
-                    throw refusal(m, lease, Transition.DEFERRED);
-                }
+                casLocked(m, w, Msg.pack(a, Msg.QUEUED));
                 m.dueAt = dueAt;
                 c.retry.add(m);
                 c.move(CellCounters.PROC, CellCounters.RETRY);
-                reschedule(c, now);
+                ready.reschedule(c, now);
                 if (dueAt <= now) {
-                    readyOrTimer.signal();
+                    workOrDeadline.signal();
                 }
-                t = Transition.DEFERRED;
-                to = c.reported(MessageState.RETRY);
+                publishDeadline();
+                engine.fire(m, Transition.DEFERRED, MessageState.PROC, c.reported(MessageState.RETRY));
             }
-            expired = maintain(now);
         } finally {
             lock.unlock();
         }
-        fire(expired);
-        engine.fire(m, t, MessageState.PROC, to);
     }
 
     /**
-     * A lease is good strictly before its expiry instant. Once that has passed, its message goes
-     * back to NEW (if maintenance has not done it yet) and the report is refused.
+     * Under the lock: the lease's message must be in PROC for this attempt and the lease's time
+     * not up (if it is, the message goes back to NEW and the report is refused).
+     *
+     * @return the message's state word
      */
-    private void checkLeaseTime(Lease lease, Transition refused) {
-        long now = engine.now();
-        if (now < lease.expiresAt) {
-            return;
+    private long checkLeaseLocked(Lease lease, Transition t, long now) {
+        long w = lease.msg.word();
+        if (w != Msg.pack(lease.attempt, Msg.PROC)) {
+            throw refusal(lease, t);
         }
-        Msg m = lease.msg;
-        boolean moved;
+        if (now >= lease.expiresAt) {
+            throw expireLease(lease, t);
+        }
+        return w;
+    }
+
+    private static void casLocked(Msg m, long expected, long next) {
+        if (!m.casState(expected, next)) {
+            throw new AssertionError("state word changed under the lock by a refused report: " + m);
+        }
+    }
+
+    /** The lease's time is up: its message goes back to NEW (if nobody did that yet); the report is refused. */
+    private LeaseExpiredException expireLease(Lease lease, Transition refused) {
         lock.lock();
         try {
-            moved = returnToNew(m, lease.attempt, now);
+            returnToNew(lease.msg, lease.attempt, engine.now());
             publishDeadline();
         } finally {
             lock.unlock();
         }
-        if (moved) {
-            engine.fire(m, Transition.LEASE_EXPIRED, MessageState.PROC, m.cell.reported(MessageState.NEW));
-        }
-        throw new LeaseExpiredException(m.id, refused, lease.attempt, lease.expiresAt);
+        return new LeaseExpiredException(lease.msg.id, refused, lease.attempt, lease.expiresAt);
     }
 
-    private IllegalTransitionException refusal(Msg m, Lease lease, Transition t) {
-        long w = m.word();
-        int phase = Msg.phase(w);
-        if (phase >= Msg.GONE) {
-            return IllegalTransitionException.of(m.id, t, null, Outcome.of(phase - Msg.GONE),
-                    "from PROC, once per attempt");
+    /** Why a report on {@code lease} is refused, judged under the lock so that containers are stable. */
+    private IllegalTransitionException refusal(Lease lease, Transition t) {
+        Msg m = lease.msg;
+        lock.lock();
+        try {
+            long w = m.word();
+            int phase = Msg.phase(w);
+            if (phase >= Msg.GONE) {
+                return IllegalTransitionException.of(m.id, t, null, Outcome.of(phase - Msg.GONE),
+                        "from PROC, once per attempt");
+            }
+            if (Msg.attempts(w) != lease.attempt || engine.now() >= lease.expiresAt) {
+                return new LeaseExpiredException(m.id, t, lease.attempt, lease.expiresAt);
+            }
+            MessageState s = m.cell.reported(m.rawState());
+            return IllegalTransitionException.of(m.id, t, s, null,
+                    "from PROC under a live lease (an operator held the message: this lease no longer owns it)");
+        } finally {
+            lock.unlock();
         }
-        if (Msg.attempts(w) != lease.attempt || phase == Msg.PROC) {
-            return new LeaseExpiredException(m.id, t, lease.attempt, lease.expiresAt);
-        }
-        MessageState s = m.rawState();
-        if (s == MessageState.HOLD) {
-            return IllegalTransitionException.of(m.id, t, s, null, "from PROC (the message was held)");
-        }
-        return new LeaseExpiredException(m.id, t, lease.attempt, lease.expiresAt);
     }
 
     // ------------------------------------------------------------------ one message, by id or lease
 
     /** Holds one message (NEW, RETRY or PROC) individually; with a lease, only its PROC attempt. */
     void hold(Msg m, Lease lease) {
-        if (lease != null) {
-            checkLeaseTime(lease, Transition.HELD);
-        }
-        MessageState from;
         lock.lock();
         try {
-            long w = m.word();
-            int phase = Msg.phase(w);
+            long now = begin();
+            long w = lease != null ? checkLeaseLocked(lease, Transition.HELD, now) : liveWord(m);
             Cell c = m.cell;
-            if (lease != null && w != Msg.pack(lease.attempt, Msg.PROC)) {
-                throw refusal(m, lease, Transition.HELD);
-            }
-            if (phase == Msg.PROC) {
-                if (!m.casState(w, Msg.pack(Msg.attempts(w), Msg.QUEUED))) {
-                    throw lease != null ? refusal(m, lease, Transition.HELD) : notAllowed(m, Transition.HELD);
-                }
+            MessageState from;
+            if (Msg.phase(w) == Msg.PROC) {
+                casLocked(m, w, Msg.pack(Msg.attempts(w), Msg.QUEUED));
                 from = MessageState.PROC;
-                c.held.addLast(m);
                 c.move(CellCounters.PROC, CellCounters.HOLD);
-            } else if (phase == Msg.QUEUED && c.reported(m.container.state()) != MessageState.HOLD) {
-                MessageState raw = m.container.state();
-                from = raw;
+            } else if (c.reported(m.container.state()) != MessageState.HOLD) {
+                from = m.container.state();
                 c.unlink(m);
-                c.held.addLast(m);
-                c.move(Cell.slot(raw), CellCounters.HOLD);
-                reschedule(c, engine.now());
+                c.move(Cell.slot(from), CellCounters.HOLD);
             } else {
                 throw notAllowed(m, Transition.HELD);
             }
+            c.held.addLast(m);
+            ready.reschedule(c, now);
             publishDeadline();
+            engine.fire(m, Transition.HELD, from, MessageState.HOLD);
         } finally {
             lock.unlock();
         }
-        engine.fire(m, Transition.HELD, from, MessageState.HOLD);
     }
 
     /** Releases one individually held message to NEW. */
     void release(Msg m) {
-        MessageState to;
         lock.lock();
         try {
-            if (Msg.phase(m.word()) != Msg.QUEUED || m.container != m.cell.held) {
+            long now = begin();
+            liveWord(m);
+            Cell c = m.cell;
+            if (m.container != c.held) {
                 throw notAllowed(m, Transition.RELEASED);
             }
-            Cell c = m.cell;
             c.held.remove(m);
             c.ready.addLast(m);
             c.move(CellCounters.HOLD, CellCounters.NEW);
-            to = c.reported(MessageState.NEW);
-            if (to == MessageState.NEW) {
-                offer(c);
-                readyOrTimer.signal();
-            }
+            ready.reschedule(c, now);
+            workOrDeadline.signal();
+            engine.fire(m, Transition.RELEASED, MessageState.HOLD, c.reported(MessageState.NEW));
         } finally {
             lock.unlock();
         }
-        engine.fire(m, Transition.RELEASED, MessageState.HOLD, to);
     }
 
     /** Cancels one message in NEW, RETRY or HOLD. */
     void cancel(Msg m) {
-        MessageState from;
         lock.lock();
         try {
-            long w = m.word();
+            long now = begin();
+            long w = liveWord(m);
             if (Msg.phase(w) != Msg.QUEUED) {
                 throw notAllowed(m, Transition.CANCELLED);
             }
-            from = m.cell.reported(m.container.state());
             cancelLocked(m, w);
-            reschedule(m.cell, engine.now());
+            ready.reschedule(m.cell, now);
             publishDeadline();
         } finally {
             lock.unlock();
         }
-        engine.fire(m, Transition.CANCELLED, from, null);
+    }
+
+    /** The word of a message found by id, under the lock; one that left meanwhile is unknown. */
+    private static long liveWord(Msg m) {
+        long w = m.word();
+        if (Msg.phase(w) >= Msg.GONE) {
+            throw new UnknownMessageException(m.id);
+        }
+        return w;
     }
 
     private void cancelLocked(Msg m, long w) {
         Cell c = m.cell;
         MessageState raw = m.container.state();
+        MessageState from = c.reported(raw);
         c.unlink(m);
-        if (!m.casState(w, Msg.pack(Msg.attempts(w), Msg.GONE + Outcome.CANCELLED.ordinal()))) {
-            throw new AssertionError("queued message changed without the lock: " + m);
-        }
+        casLocked(m, w, Msg.pack(Msg.attempts(w), Msg.GONE + Outcome.CANCELLED.ordinal()));
         engine.index.remove(m);
         c.move(Cell.slot(raw), CellCounters.CANCELLED);
+        engine.fire(m, Transition.CANCELLED, from, null);
     }
 
     private IllegalTransitionException notAllowed(Msg m, Transition t) {
-        long w = m.word();
-        int phase = Msg.phase(w);
-        Outcome gone = phase >= Msg.GONE ? Outcome.of(phase - Msg.GONE) : null;
-        MessageState s = gone != null ? null : m.cell.reported(m.rawState());
+        MessageState s = m.cell.reported(m.rawState());
         String allowed = switch (t) {
             case HELD -> "from NEW, RETRY or PROC";
             case RELEASED -> s == MessageState.HOLD
                     ? "for a message held individually (this one is held by a hold rule: lift the rule)"
                     : "from HOLD";
             case CANCELLED -> "from NEW, RETRY or HOLD";
-            default -> "as the specification's transition table says";
+            default -> "as the transition table says";
         };
-        return IllegalTransitionException.of(m.id, t, s, gone, allowed);
+        return IllegalTransitionException.of(m.id, t, s, null, allowed);
     }
 
+    /** A snapshot of one message, or {@code null} if it has left. */
     MessageView view(Msg m) {
         lock.lock();
         try {
+            begin();
             MessageState raw = m.rawState();
             if (raw == null) {
                 return null;
             }
-            MessageState s = m.cell.reported(raw);
-            boolean retryish = raw == MessageState.RETRY;
             return new MessageView(m.id, id, m.cell.accountId, m.cell.campaignId, m.cell.isp, m.payload,
-                    s, m.attempts(), m.enqueuedAt, retryish ? m.dueAt : 0);
+                    m.cell.reported(raw), m.attempts(), m.enqueuedAt, raw == MessageState.RETRY ? m.dueAt : 0);
         } finally {
             lock.unlock();
         }
@@ -711,35 +611,32 @@ public final class SenderQueue {
      * @param selector which cells
      * @param until    when the rule expires by itself, or {@code null} for never
      * @return the rule, whose id lifts it
+     * @throws IllegalArgumentException if {@code until} is not in the future
      */
     public HoldRule hold(Selector selector, Instant until) {
         Objects.requireNonNull(selector, "selector");
-        HoldRule rule;
         lock.lock();
         try {
-            long now = engine.now();
-            rule = new HoldRule(engine.nextRuleId(), id, selector, until);
+            long now = begin();
+            HoldRule rule = new HoldRule(engine.nextRuleId(), id, selector, until);
             if (rule.expiredAt(now)) {
                 throw new IllegalArgumentException("hold rule would expire at once: until " + until);
             }
             rules.add(rule);
-            if (until != null) {
-                nextRuleExpiry = Math.min(nextRuleExpiry, until.toEpochMilli());
-            }
             Cell[] arr = cells;
             for (int i = 0, n = cellCount; i < n; i++) {
                 Cell c = arr[i];
                 if (selector.matches(c.accountId, c.campaignId, c.isp) && c.ruleHolds++ == 0) {
                     c.setHeldByRule(true);
-                    timer.cancel(c);
+                    ready.reschedule(c, now);
                 }
             }
             publishDeadline();
+            engine.fireRule(rule, true);
+            return rule;
         } finally {
             lock.unlock();
         }
-        engine.fireRule(rule, true);
-        return rule;
     }
 
     /** Holds the selected cells with no expiry: {@code hold(selector, null)}. */
@@ -751,27 +648,23 @@ public final class SenderQueue {
      * Lifts one hold rule: cells no other rule holds return to NEW (their RETRY messages
      * included, which become ready at once). Costs O(cells of the sender).
      *
+     * @return the lifted rule
      * @throws UnknownHoldRuleException if no such rule is in force on this sender
      */
     public HoldRule liftHold(long ruleId) {
-        HoldRule found = null;
         lock.lock();
         try {
-            for (HoldRule r : rules) {
-                if (r.id() == ruleId) {
-                    found = r;
-                    break;
-                }
-            }
-            if (found == null) {
+            long now = begin();
+            HoldRule rule = rules.find(ruleId);
+            if (rule == null) {
                 throw new UnknownHoldRuleException(ruleId, id);
             }
-            removeRule(found, engine.now());
+            removeRule(rule, now);
+            engine.fireRule(rule, false);
+            return rule;
         } finally {
             lock.unlock();
         }
-        engine.fireRule(found, false);
-        return found;
     }
 
     /**
@@ -782,56 +675,33 @@ public final class SenderQueue {
      */
     public List<HoldRule> release(Selector selector) {
         Objects.requireNonNull(selector, "selector");
-        List<HoldRule> lifted = new ArrayList<>();
         lock.lock();
         try {
-            long now = engine.now();
-            for (HoldRule r : List.copyOf(rules)) {
-                if (r.selector().sameAs(selector)) {
-                    removeRule(r, now);
-                    lifted.add(r);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        for (HoldRule r : lifted) {
-            engine.fireRule(r, false);
-        }
-        return lifted;
-    }
-
-    /** The rules in force on this sender, oldest first (expired ones are applied first). */
-    public List<HoldRule> holdRules() {
-        maintainIfDue(engine.now());
-        lock.lock();
-        try {
-            return List.copyOf(rules);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private List<HoldRule> expireRules(long now) {
-        List<HoldRule> expired = new ArrayList<>();
-        for (HoldRule r : List.copyOf(rules)) {
-            if (r.expiredAt(now)) {
+            long now = begin();
+            List<HoldRule> lifted = rules.withSelector(selector);
+            for (HoldRule r : lifted) {
                 removeRule(r, now);
-                expired.add(r);
+                engine.fireRule(r, false);
             }
+            return lifted;
+        } finally {
+            lock.unlock();
         }
-        return expired;
+    }
+
+    /** The rules in force on this sender, oldest first. */
+    public List<HoldRule> holdRules() {
+        lock.lock();
+        try {
+            begin();
+            return rules.snapshot();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void removeRule(HoldRule rule, long now) {
         rules.remove(rule);
-        long next = Long.MAX_VALUE;
-        for (HoldRule r : rules) {
-            if (r.until() != null) {
-                next = Math.min(next, r.until().toEpochMilli());
-            }
-        }
-        nextRuleExpiry = next;
         Selector s = rule.selector();
         Cell[] arr = cells;
         for (int i = 0, n = cellCount; i < n; i++) {
@@ -855,8 +725,8 @@ public final class SenderQueue {
             c.add(CellCounters.NEW, n);
         }
         c.setHeldByRule(false); // after the counters: a reader that sees "not held" sees them moved
-        reschedule(c, now);
-        readyOrTimer.signalAll();
+        ready.reschedule(c, now);
+        workOrDeadline.signalAll();
     }
 
     // ------------------------------------------------------------------ cancel by selector
@@ -870,49 +740,35 @@ public final class SenderQueue {
      */
     public long cancel(Selector selector) {
         Objects.requireNonNull(selector, "selector");
-        List<Msg> cancelled = engine.listening() ? new ArrayList<>() : null;
-        List<MessageState> froms = cancelled != null ? new ArrayList<>() : null;
         long count = 0;
         lock.lock();
         try {
-            long now = engine.now();
+            long now = begin();
             Cell[] arr = cells;
             for (int i = 0, n = cellCount; i < n; i++) {
                 Cell c = arr[i];
                 if (!selector.matches(c.accountId, c.campaignId, c.isp)) {
                     continue;
                 }
-                count += drain(c, c.ready, cancelled, froms);
-                count += drain(c, c.held, cancelled, froms);
-                count += drain(c, c.retry, cancelled, froms);
+                count += drain(c.ready) + drain(c.held) + drain(c.retry);
                 while (!c.released.isEmpty()) {
-                    count += drain(c, c.released.peekFirst(), cancelled, froms);
+                    count += drain(c.released.peekFirst());
                 }
-                reschedule(c, now);
+                ready.reschedule(c, now);
             }
             publishDeadline();
         } finally {
             lock.unlock();
         }
-        if (cancelled != null) {
-            for (int i = 0; i < cancelled.size(); i++) {
-                engine.fire(cancelled.get(i), Transition.CANCELLED, froms.get(i), null);
-            }
-        }
         return count;
     }
 
-    private long drain(Cell c, Container box, List<Msg> cancelled, List<MessageState> froms) {
+    private long drain(Container box) {
         long count = 0;
-        MessageState from = c.reported(box.state());
-        while (!box.isEmpty()) {
-            Msg m = box.peek();
+        Msg m;
+        while ((m = box.peek()) != null) {
             cancelLocked(m, m.word());
             count++;
-            if (cancelled != null) {
-                cancelled.add(m);
-                froms.add(from);
-            }
         }
         return count;
     }
@@ -937,9 +793,10 @@ public final class SenderQueue {
      *
      * @param filter   the cells to count ({@link Selector#ALL} for every cell)
      * @param grouping how to group them
+     * @return the rows
      */
     public List<StatsRow> stats(Selector filter, Grouping grouping) {
-        maintainIfDue(engine.now());
+        maintainIfDue();
         List<StatsAggregator.Group> groups = aggregate(filter, grouping, true);
         List<StatsRow> rows = new ArrayList<>(groups.size());
         for (StatsAggregator.Group g : groups) {
@@ -959,6 +816,10 @@ public final class SenderQueue {
      * The cumulative outcome counters (delivered, failed, expired, cancelled), filtered and
      * grouped as in {@link #stats}; groups with no outcome are left out, except the single
      * {@link Grouping#TOTAL} row. Same promises as {@link #stats}; outcome counts only grow.
+     *
+     * @param filter   the cells to count
+     * @param grouping how to group them
+     * @return the rows
      */
     public List<OutcomeRow> outcomes(Selector filter, Grouping grouping) {
         List<StatsAggregator.Group> groups = aggregate(filter, grouping, false);
@@ -985,14 +846,12 @@ public final class SenderQueue {
     }
 
     void runMaintenance() {
-        Expired expired;
         lock.lock();
         try {
-            expired = maintain(engine.now());
+            maintain(engine.now());
         } finally {
             lock.unlock();
         }
-        fire(expired);
     }
 
     /** Leases the ring tracks (in force or stale); for tests. */

@@ -14,7 +14,7 @@ import java.util.List;
 final class StatsAggregator {
     private static final Comparator<Group> ORDER = Comparator.<Group>comparingInt(g -> g.accountId)
             .thenComparingInt(g -> g.campaignId)
-            .thenComparing(g -> g.isp);
+            .thenComparing(g -> g.isp, String.CASE_INSENSITIVE_ORDER.thenComparing(Comparator.naturalOrder()));
 
     /** A group's key and its summed slots (all eight, indexed as in {@link CellCounters}). */
     static final class Group {

@@ -3,10 +3,17 @@ package dev.sendq.core;
 /**
  * Told about every per-message transition, so that a caller can persist or stream them.
  *
- * <p>Called synchronously on the thread that made the transition, after the engine's own locks
- * are released and after the counters have moved; a listener may call back into the engine.
- * It should be quick: a delivery worker waits for it. An exception thrown by a listener
- * propagates to the caller of the operation, whose transition has already happened.
+ * <p>Called synchronously on the thread that made the transition, after the counters have moved,
+ * in the order in which each message's transitions happened: every transition of a sender is
+ * told while that sender's lock is held, except {@code DELIVERED} and {@code FAILED}, which are
+ * told right after the lock-free change that decided them (no other transition of that message
+ * can follow). A listener may call back into the same sender (the lock is reentrant) but should
+ * not block, and should not call into another sender from within: a worker or another operation
+ * of the sender waits for it. An exception thrown by a listener is logged (System.Logger,
+ * WARNING) and otherwise ignored: the transition has happened.
+ *
+ * <p>States are as readers see them: a message whose cell a hold rule holds is reported in HOLD
+ * (its underlying NEW or RETRY is restored by the rule's end, told through {@link #onHoldRule}).
  *
  * <p>Hold rules act on whole cells, not messages: a rule that holds or releases a million
  * messages is one call to {@link #onHoldRule}, not a million calls to {@link #onTransition}.
