@@ -1,5 +1,9 @@
 package dev.sendq.core;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One counter transition (one state's count down, another's up) on a cell, side by side with
- * the JDK primitives a user would otherwise hold per cell, and with the per-call map lookups a
- * user would otherwise write. {@code cells=1} is the hot cell; {@code cells=10000} spreads
+ * the JDK primitives a user would otherwise hold per cell, the per-call map lookups a user would
+ * otherwise write, and Micrometer and Prometheus metrics resolved per call. {@code cells=1} is the hot cell; {@code cells=10000} spreads
  * operations over random cells; run with {@code -t 1} and {@code -t 2} (threads share cells).
  *
  * <pre>
@@ -41,7 +45,24 @@ import org.openjdk.jmh.annotations.Warmup;
 public class CounterTransitionBenchmark {
 
     /** The implementations compared. */
-    public enum Impl { SENDQ, LONG_ADDERS, ATOMIC_LONG_ARRAY, CHM_ATOMIC_LONG_ARRAY, CHM_LONG_ADDERS }
+    public enum Impl {
+        /** sendq's cell counters, the cell held by the message. */
+        SENDQ,
+        /** Four {@code LongAdder}s per cell, the cell held by the caller. */
+        LONG_ADDERS,
+        /** An {@code AtomicLongArray(4)} per cell, the cell held by the caller. */
+        ATOMIC_LONG_ARRAY,
+        /** {@code ConcurrentHashMap<record key, AtomicLongArray>} looked up per call. */
+        CHM_ATOMIC_LONG_ARRAY,
+        /** {@code ConcurrentHashMap<record key, LongAdder[]>} looked up per call. */
+        CHM_LONG_ADDERS,
+        /** Micrometer {@code registry.counter(name, tags...)} per call: one counter out of the old state, one into the new. */
+        MICROMETER,
+        /** Prometheus client {@code gauge.labelValues(...)} per call: dec the old state, inc the new. */
+        PROMETHEUS
+    }
+
+    static final String[] STATES = {"new", "proc", "retry", "hold"};
 
     /** A cell key as a user would write one. */
     record Key(int account, int campaign, String isp) { }
@@ -63,6 +84,10 @@ public class CounterTransitionBenchmark {
         int[] accounts;
         int[] campaigns;
         String[] isps;
+        String[] accountTags;
+        String[] campaignTags;
+        MeterRegistry micrometer;
+        Gauge prometheus;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -74,6 +99,11 @@ public class CounterTransitionBenchmark {
             accounts = new int[cells];
             campaigns = new int[cells];
             isps = new String[cells];
+            accountTags = new String[cells];
+            campaignTags = new String[cells];
+            micrometer = new SimpleMeterRegistry();
+            prometheus = Gauge.builder().name("sendq_messages").help("messages per state")
+                    .labelNames("account", "campaign", "isp", "state").register(new PrometheusRegistry());
             String[] names = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
             for (int i = 0; i < cells; i++) {
                 sendq[i] = new CellCounters();
@@ -82,6 +112,8 @@ public class CounterTransitionBenchmark {
                 accounts[i] = 1 + i / 100;
                 campaigns[i] = i;
                 isps[i] = names[i % names.length];
+                accountTags[i] = Integer.toString(accounts[i]);
+                campaignTags[i] = Integer.toString(campaigns[i]);
                 Key k = new Key(accounts[i], campaigns[i], isps[i]);
                 chmArrays.put(k, new AtomicLongArray(4));
                 chmAdders.put(k, new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
@@ -132,6 +164,16 @@ public class CounterTransitionBenchmark {
                 LongAdder[] a = c.chmAdders.get(new Key(c.accounts[idx], c.campaigns[idx], c.isps[idx]));
                 a[from].decrement();
                 a[to].increment();
+            }
+            case MICROMETER -> {
+                c.micrometer.counter("sendq.transitions.out", "account", c.accountTags[idx], "campaign",
+                        c.campaignTags[idx], "isp", c.isps[idx], "state", STATES[from]).increment();
+                c.micrometer.counter("sendq.transitions.in", "account", c.accountTags[idx], "campaign",
+                        c.campaignTags[idx], "isp", c.isps[idx], "state", STATES[to]).increment();
+            }
+            case PROMETHEUS -> {
+                c.prometheus.labelValues(c.accountTags[idx], c.campaignTags[idx], c.isps[idx], STATES[from]).dec();
+                c.prometheus.labelValues(c.accountTags[idx], c.campaignTags[idx], c.isps[idx], STATES[to]).inc();
             }
             default -> throw new AssertionError(c.impl);
         }

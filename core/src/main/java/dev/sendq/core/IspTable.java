@@ -30,6 +30,11 @@ final class IspTable {
         return c;
     }
 
+    /** The canonical name of exactly this spelling if it was interned before, else {@code null}. */
+    String known(String isp) {
+        return isp == null ? null : exact.get(isp);
+    }
+
     /** The canonical name of {@code isp} if the engine has seen it, else {@code isp} itself. */
     String canonical(String isp) {
         String c = exact.get(isp);

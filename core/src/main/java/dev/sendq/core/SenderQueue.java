@@ -106,18 +106,26 @@ public final class SenderQueue {
 
     private void add(long messageId, int accountId, int campaignId, String isp, Object payload, StoredMessage s) {
         checkIds(accountId, campaignId);
-        IspTable.validate(isp);
-        if (engine.index.contains(messageId)) {
-            throw new DuplicateMessageException(messageId); // before interning: a refusal changes nothing
-        }
-        String canonical = engine.isps.intern(isp);
-        lock.lock();
-        try {
-            long now = begin();
+        String canonical = engine.isps.known(isp);
+        if (canonical == null) {
+            // A new ISP name: validate it, and refuse a duplicate before interning it, so that a
+            // refused enqueue cannot choose the canonical spelling.
+            IspTable.validate(isp);
             if (engine.index.contains(messageId)) {
                 throw new DuplicateMessageException(messageId);
             }
-            Cell c = cellFor(accountId, campaignId, canonical);
+            canonical = engine.isps.intern(isp);
+        }
+        lock.lock();
+        try {
+            long now = begin();
+            Cell c = findCell(accountId, campaignId, canonical);
+            if (c == null) {
+                if (engine.index.contains(messageId)) {
+                    throw new DuplicateMessageException(messageId); // before the cell: a refusal changes nothing
+                }
+                c = newCell(accountId, campaignId, canonical);
+            }
             Msg m = new Msg(messageId, c, payload, s == null ? now : s.enqueuedAtMillis(),
                     s == null ? 0 : s.attempts());
             if (!engine.index.putIfAbsent(m)) {
@@ -158,7 +166,9 @@ public final class SenderQueue {
         String canonical = engine.isps.intern(isp);
         lock.lock();
         try {
-            cellFor(accountId, campaignId, canonical).add(CellCounters.DELIVERED + outcome.ordinal(), count);
+            Cell c = findCell(accountId, campaignId, canonical);
+            (c != null ? c : newCell(accountId, campaignId, canonical))
+                    .add(CellCounters.DELIVERED + outcome.ordinal(), count);
         } finally {
             lock.unlock();
         }
@@ -173,11 +183,15 @@ public final class SenderQueue {
         }
     }
 
-    private Cell cellFor(int accountId, int campaignId, String isp) {
-        long key = ((long) accountId << 32) | campaignId;
-        Object o = cellsByAccountCampaign.get(key);
-        if (o instanceof Cell c && c.isp == isp) {
-            return c;
+    private static long cellKey(int accountId, int campaignId) {
+        return ((long) accountId << 32) | campaignId;
+    }
+
+    /** The cell of (account, campaign, interned ISP), or {@code null}; under the lock. */
+    private Cell findCell(int accountId, int campaignId, String isp) {
+        Object o = cellsByAccountCampaign.get(cellKey(accountId, campaignId));
+        if (o instanceof Cell c) {
+            return c.isp == isp ? c : null;
         }
         if (o instanceof Cell[] arr) {
             for (Cell c : arr) {
@@ -186,6 +200,13 @@ public final class SenderQueue {
                 }
             }
         }
+        return null;
+    }
+
+    /** Creates and publishes a cell that {@link #findCell} did not find; under the lock. */
+    private Cell newCell(int accountId, int campaignId, String isp) {
+        long key = cellKey(accountId, campaignId);
+        Object o = cellsByAccountCampaign.get(key);
         Cell c = new Cell(this, accountId, campaignId, isp);
         if (o == null) {
             cellsByAccountCampaign.put(key, c);

@@ -1,0 +1,164 @@
+package dev.sendq.bench;
+
+import dev.sendq.core.Lease;
+import dev.sendq.core.QueueEngine;
+import dev.sendq.core.SenderQueue;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A message's whole life: enqueue, take, delivered (and a variant that defers once to a retry
+ * due at once, takes it again, then delivers), in sendq and in {@link BaselineQueue}, the
+ * {@code LinkedBlockingQueue} + {@code DelayQueue} + {@code ConcurrentHashMap} + {@code LongAdder}
+ * bookkeeping a user would otherwise write. Messages spread over 100 cells.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar LifecycleBenchmark -prof gc
+ * </pre>
+ *
+ * {@code lifecycle} and {@code lifecycleWithRetry} run on one thread (ns per message);
+ * {@code producersAndWorkers} runs one producer against one worker ({@code completed} = messages
+ * delivered per second).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class LifecycleBenchmark {
+    static final int CELLS = 100;
+    static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
+    static final int BACKLOG = 10_000;
+
+    /** The implementations compared. */
+    public enum Impl { SENDQ, BASELINE }
+
+    /** One queue, shared by all threads. */
+    @State(Scope.Benchmark)
+    public static class Queues {
+        @Param
+        Impl impl;
+
+        QueueEngine engine;
+        SenderQueue sendq;
+        BaselineQueue baseline;
+        final AtomicLong ids = new AtomicLong();
+        final AtomicLong backlog = new AtomicLong();
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            engine = QueueEngine.builder().leaseDuration(Duration.ofHours(1)).build();
+            sendq = engine.addSender(1);
+            baseline = new BaselineQueue();
+        }
+
+        void enqueue() {
+            long id = ids.incrementAndGet();
+            int cell = (int) (id % CELLS);
+            if (impl == Impl.SENDQ) {
+                sendq.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
+            } else {
+                baseline.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length]);
+            }
+        }
+    }
+
+    /** A worker's reusable lease. */
+    @State(Scope.Thread)
+    public static class Worker {
+        final Lease lease = new Lease();
+    }
+
+    /** Messages a worker completed, reported by JMH as a rate. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Completed {
+        public long completed;
+    }
+
+    /** enqueue, take, delivered: one message, start to end. */
+    @Benchmark
+    public long lifecycle(Queues q, Worker w) {
+        q.enqueue();
+        if (q.impl == Impl.SENDQ) {
+            q.sendq.take(w.lease);
+            q.engine.delivered(w.lease);
+            return w.lease.messageId();
+        }
+        long id = q.baseline.take();
+        q.baseline.delivered(id);
+        return id;
+    }
+
+    /** enqueue, take, defer (due at once), take the retry, delivered. */
+    @Benchmark
+    public long lifecycleWithRetry(Queues q, Worker w) {
+        q.enqueue();
+        if (q.impl == Impl.SENDQ) {
+            q.sendq.take(w.lease);
+            q.engine.defer(w.lease, Duration.ZERO);
+            q.sendq.take(w.lease);
+            q.engine.delivered(w.lease);
+            return w.lease.messageId();
+        }
+        long id = q.baseline.take();
+        q.baseline.deferNow(id);
+        id = q.baseline.take();
+        q.baseline.delivered(id);
+        return id;
+    }
+
+    /** The producer: enqueues while the backlog is under 10,000 messages. */
+    @Benchmark
+    @Group("producersAndWorkers")
+    @GroupThreads(1)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public void producer(Queues q) {
+        if (q.backlog.get() < BACKLOG) {
+            q.enqueue();
+            q.backlog.incrementAndGet();
+        } else {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The worker: takes and delivers whatever is ready. */
+    @Benchmark
+    @Group("producersAndWorkers")
+    @GroupThreads(1)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public void worker(Queues q, Worker w, Completed done) {
+        if (q.impl == Impl.SENDQ) {
+            if (q.sendq.take(w.lease)) {
+                q.engine.delivered(w.lease);
+                q.backlog.decrementAndGet();
+                done.completed++;
+            }
+        } else {
+            long id = q.baseline.take();
+            if (id >= 0) {
+                q.baseline.delivered(id);
+                q.backlog.decrementAndGet();
+                done.completed++;
+            }
+        }
+    }
+}
