@@ -9,6 +9,8 @@ public enum ApiError {
     OK(0, 200, "Successful operation"),
     /** 1: the body could not be read as the content type says. */
     MALFORMED(1, 400, "Malformed request body"),
+    /** 1: the query string could not be decoded. */
+    MALFORMED_QUERY(1, 400, "Malformed query string"),
     /** 1: the body's content type is not JSON, XML or form-encoded. */
     UNSUPPORTED_MEDIA_TYPE(1, 415, "Unsupported content type"),
     /** 2: the token is unknown. */

@@ -67,9 +67,12 @@ public final class DemoServer {
             Runtime.getRuntime().addShutdownHook(new Thread(r::close));
             new CountDownLatch(1).await();
         } catch (BindException e) {
-            System.err.println("sendq demo: cannot listen on " + o.bind() + ":" + o.port() + ": address already in use"
-                    + " (choose another with --port)");
+            System.err.println("sendq demo: cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage()
+                    + " (choose another --port or --bind)");
             System.exit(1);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sendq demo: " + e.getMessage());
+            System.exit(2);
         } catch (IOException e) {
             System.err.println("sendq demo: cannot start the server: " + e.getMessage());
             System.exit(1);
@@ -120,7 +123,12 @@ public final class DemoServer {
             }
             switch (a) {
                 case "--port" -> port = intFlag(a, v, 0, 65535);
-                case "--bind" -> bind = v;
+                case "--bind" -> {
+                    if (v.isBlank() || !v.matches("[0-9A-Za-z.:\\-\\[\\]%]+")) {
+                        throw new IllegalArgumentException("--bind must be an IP address or host name, got " + v);
+                    }
+                    bind = v;
+                }
                 case "--token" -> {
                     if (v.isBlank() || v.length() > SendqApi.MAX_TOKEN_LENGTH || v.contains(";") || v.contains("=")) {
                         throw new IllegalArgumentException("--token must be 1-256 characters without ';' or '='");
@@ -132,6 +140,11 @@ public final class DemoServer {
                     senders = new int[parts.length];
                     for (int k = 0; k < parts.length; k++) {
                         senders[k] = intFlag(a, parts[k].strip(), 1, Integer.MAX_VALUE);
+                        for (int j = 0; j < k; j++) {
+                            if (senders[j] == senders[k]) {
+                                throw new IllegalArgumentException("--senders lists " + senders[k] + " twice");
+                            }
+                        }
                     }
                 }
                 case "--messages" -> messages = intFlag(a, v, 0, 10_000_000);

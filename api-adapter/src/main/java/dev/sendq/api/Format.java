@@ -2,12 +2,16 @@ package dev.sendq.api;
 
 /** The two answer formats of the API. */
 enum Format {
-    JSON("application/json; charset=utf-8"),
-    XML("application/xml; charset=utf-8");
+    JSON("application/json"),
+    XML("application/xml");
 
+    /** The media type, as in a request's Content-Type. */
+    final String mediaType;
+    /** The Content-Type of an answer. */
     final String contentType;
 
-    Format(String contentType) {
-        this.contentType = contentType;
+    Format(String mediaType) {
+        this.mediaType = mediaType;
+        this.contentType = mediaType + "; charset=utf-8";
     }
 }

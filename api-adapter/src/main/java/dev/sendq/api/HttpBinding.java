@@ -8,7 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,12 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a bounded pool of worker threads, request bodies capped before they are read (413), and
  * time limits so that slow or idle clients are cut off instead of holding a thread.
  *
- * <p>The JDK server's time limits are JVM-wide system properties, read once when the server
- * classes load. Unless the application has set them, the first use of this class sets:
+ * <p>The JDK server's limits are JVM-wide system properties, read once when the server classes
+ * load. Unless the application has set them, the first use of this class sets:
  * {@code sun.net.httpserver.maxReqTime=10} (seconds to send a request),
  * {@code sun.net.httpserver.maxRspTime=10} (seconds to take a response),
- * {@code sun.net.httpserver.idleInterval=30} (seconds an idle keep-alive connection is kept)
- * and {@code sun.net.httpserver.maxIdleConnections=64}.
+ * {@code sun.net.httpserver.clockTick=1000} (how often, in ms, those limits are checked),
+ * {@code sun.net.httpserver.idleInterval=30} (seconds an idle keep-alive connection is kept),
+ * {@code sun.net.httpserver.maxIdleConnections=64},
+ * {@code sun.net.httpserver.drainAmount=0} (an unread body, e.g. after a 413, is not drained:
+ * the connection is closed instead of holding a thread) and
+ * {@code jdk.httpserver.maxConnections=1024}.
+ *
+ * <p>Limits of the JDK server that this binding cannot lift: it reads each request on a worker
+ * thread, so at most {@code max(64, 16 * threads)} slow clients are served at once, each for
+ * at most {@code maxReqTime}; and it answers some malformed requests itself (an unparseable request
+ * line, a bad {@code Content-Length}) with its own short {@code text/html} 400 page before the
+ * handler sees them.
  *
  * <p>Binds to loopback unless told otherwise. Thread-safe; {@link #close()} stops it.
  */
@@ -34,6 +44,9 @@ public final class HttpBinding implements AutoCloseable {
         defaultProperty("sun.net.httpserver.maxRspTime", "10");
         defaultProperty("sun.net.httpserver.idleInterval", "30");
         defaultProperty("sun.net.httpserver.maxIdleConnections", "64");
+        defaultProperty("sun.net.httpserver.clockTick", "1000");
+        defaultProperty("sun.net.httpserver.drainAmount", "0");
+        defaultProperty("jdk.httpserver.maxConnections", "1024");
     }
 
     private final HttpServer server;
@@ -51,8 +64,8 @@ public final class HttpBinding implements AutoCloseable {
     }
 
     /**
-     * Starts a server for {@code api} on {@code address} with {@code threads} worker threads and a
-     * queue of at most {@code 64 * threads} waiting requests.
+     * Starts a server for {@code api} on {@code address} with {@code threads} worker threads kept
+     * ready, and up to {@code max(64, 16 * threads)} under load (slow clients included).
      *
      * @throws java.net.BindException if the address is in use
      * @throws IOException            if the server cannot start
@@ -63,8 +76,12 @@ public final class HttpBinding implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1");
         }
         HttpServer server = HttpServer.create(address, 128);
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(64 * threads), daemonThreads("sendq-http-"),
+        // The JDK server reads each request on a pool thread, so a slow client holds one until
+        // maxReqTime. Up to `threads` threads are kept; bursts (and slow clients) get extra
+        // threads up to 16x that, handed over directly, so a good request never queues behind
+        // a slow one. Past that, connections are refused.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, Math.max(64, threads * 16), 30,
+                TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads("sendq-http-"),
                 new ThreadPoolExecutor.AbortPolicy());
         server.setExecutor(executor);
         server.createContext("/", exchange -> serve(api, exchange));
@@ -82,10 +99,10 @@ public final class HttpBinding implements AutoCloseable {
         return server.getAddress();
     }
 
-    /** Stops accepting, gives exchanges in progress up to one second, and stops the threads. */
+    /** Stops accepting, closes every connection (exchanges in progress are cut), stops the threads. */
     @Override
     public void close() {
-        server.stop(1);
+        server.stop(0);
         executor.shutdownNow();
     }
 

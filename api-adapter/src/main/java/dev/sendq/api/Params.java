@@ -31,7 +31,8 @@ final class Params {
     void onlyThese(Set<String> allowed) throws ApiException {
         for (String name : values.keySet()) {
             if (!allowed.contains(name)) {
-                boolean printable = name.length() <= 32 && name.chars().allMatch(c -> c == '_' || (c >= 'a' && c <= 'z'));
+                boolean printable = !name.isEmpty() && name.length() <= 32
+                        && name.chars().allMatch(c -> c == '_' || (c >= 'a' && c <= 'z'));
                 throw new ApiException(ApiError.INVALID_VALUE,
                         printable ? "Unknown parameter: " + name : "Unknown parameter");
             }
@@ -64,6 +65,11 @@ final class Params {
             throw ApiException.invalid(name);
         }
         String s = v.text();
+        int start = 0;
+        while (start < s.length() - 1 && s.charAt(start) == '0') {
+            start++; // leading zeros: "00119" is 119
+        }
+        s = s.substring(start);
         if (s.length() > 10) {
             throw ApiException.invalid(name);
         }

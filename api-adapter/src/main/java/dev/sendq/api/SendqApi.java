@@ -39,7 +39,6 @@ public final class SendqApi {
     private static final System.Logger LOG = System.getLogger(SendqApi.class.getName());
     private static final Set<String> STATS_PARAMETERS =
             Set.of("token", "format", "id", "account_id", "campaign_id", "isp", "group");
-    private static final int MAX_ISP_LENGTH = 128;
 
     private final QueueEngine engine;
     private final TokenStore tokens;
@@ -160,7 +159,7 @@ public final class SendqApi {
         if (token == null || token.isEmpty()) {
             throw ApiException.missing("token");
         }
-        if (token.length() > MAX_TOKEN_LENGTH) {
+        if (token.length() > MAX_TOKEN_LENGTH || !Text.isCleanText(token)) {
             throw new ApiException(ApiError.INVALID_TOKEN);
         }
         Optional<TokenScope> scope = tokens.find(token);
@@ -175,18 +174,26 @@ public final class SendqApi {
             return null;
         }
         String a = authorization.strip();
-        if (a.length() < 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new ApiException(ApiError.INVALID_TOKEN);
+        boolean bearer = a.regionMatches(true, 0, "Bearer", 0, 6) && (a.length() == 6 || a.charAt(6) == ' ');
+        if (!bearer) {
+            return null; // another scheme (e.g. Basic, from a proxy) is not ours to judge
         }
-        return a.substring(7).strip();
+        String token = a.substring(6).strip();
+        if (token.isEmpty()) {
+            throw new ApiException(ApiError.INVALID_TOKEN); // "Bearer" and nothing after it
+        }
+        return token;
     }
 
     private ResponseWriter.Body stats(Params p, TokenScope scope) throws ApiException {
         int account = p.nonNegativeInt("account_id");
         int campaign = p.nonNegativeInt("campaign_id");
         String isp = p.text("isp");
-        if (isp != null && (isp.length() > MAX_ISP_LENGTH || isp.chars().anyMatch(Character::isISOControl))) {
-            throw ApiException.invalid("isp");
+        Selector filter;
+        try {
+            filter = new Selector(Math.max(account, 0), Math.max(campaign, 0), isp);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("isp"); // too long, control characters, unpaired surrogates
         }
         String group = p.text("group");
         Grouping grouping;
@@ -210,7 +217,6 @@ public final class SendqApi {
             throw new ApiException(ApiError.FORBIDDEN_SENDER);
         }
         SenderQueue sender = engine.findSender(id).orElseThrow(() -> new ApiException(ApiError.SENDER_NOT_FOUND));
-        Selector filter = new Selector(Math.max(account, 0), Math.max(campaign, 0), isp == null ? "" : isp.strip());
         List<StatsRow> rows = sender.stats(filter, grouping);
         return ResponseWriter.statsRows(rows);
     }

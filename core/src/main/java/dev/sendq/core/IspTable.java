@@ -64,8 +64,15 @@ final class IspTable {
             throw new IllegalArgumentException("isp is longer than " + MAX_LENGTH + " characters");
         }
         for (int i = 0; i < isp.length(); i++) {
-            if (Character.isISOControl(isp.charAt(i))) {
-                throw new IllegalArgumentException("isp contains a control character at index " + i);
+            char c = isp.charAt(i);
+            if (Character.isISOControl(c) || c == '\uFFFE' || c == '\uFFFF') {
+                throw new IllegalArgumentException("isp contains a control character or noncharacter at index " + i);
+            }
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 >= isp.length() || !Character.isLowSurrogate(isp.charAt(i + 1))) {
+                    throw new IllegalArgumentException("isp contains an unpaired surrogate at index " + i);
+                }
+                i++;
             }
         }
     }

@@ -9,7 +9,8 @@ package dev.sendq.core;
  *
  * @param accountId  the account, or 0 for all accounts
  * @param campaignId the campaign, or 0 for all campaigns
- * @param isp        the ISP name, or {@code ""} for all ISPs ({@code null} is read as {@code ""})
+ * @param isp        the ISP name, or {@code ""} for all ISPs ({@code null} and blanks are read as
+ *                   {@code ""}; surrounding blanks are ignored, as they are in ISP names)
  */
 public record Selector(int accountId, int campaignId, String isp) {
     /** Every cell of a sender. */
@@ -18,7 +19,8 @@ public record Selector(int accountId, int campaignId, String isp) {
     /**
      * Validates and normalises the selector.
      *
-     * @throws IllegalArgumentException if an id is negative
+     * @throws IllegalArgumentException if an id is negative, or the ISP name is too long or has
+     *                                  control characters, noncharacters or unpaired surrogates
      */
     public Selector {
         if (accountId < 0) {
@@ -27,7 +29,12 @@ public record Selector(int accountId, int campaignId, String isp) {
         if (campaignId < 0) {
             throw new IllegalArgumentException("campaignId must be >= 0 (0 = any), got " + campaignId);
         }
-        isp = isp == null ? "" : isp;
+        if (isp == null || isp.isBlank()) {
+            isp = "";
+        } else {
+            IspTable.validate(isp); // control characters are refused, not stripped
+            isp = isp.strip();
+        }
     }
 
     /** Everything of one account. */

@@ -1,0 +1,235 @@
+package dev.sendq.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sendq.core.Grouping;
+import dev.sendq.core.Selector;
+import dev.sendq.core.SenderQueue;
+import dev.sendq.core.StatsRow;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The runnable demo: its command line, a frozen start ({@code --workers 0}) that answers the
+ * same to repeated queries and prints working curl lines, and a clear failure when the port is
+ * taken.
+ */
+class DemoServerTest {
+    static {
+        RawHttp.init();
+    }
+
+    private static final String TOKEN = "demo-token-1";
+    private static DemoServer.Running frozen;
+    private static String printed;
+
+    @BeforeAll
+    static void startFrozen() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DemoServer.Options o = DemoServer.parse(new String[] {"--port", "0", "--workers", "0", "--messages", "3000",
+                "--token", TOKEN, "--senders", "119,120", "--seed", "7"});
+        frozen = DemoServer.start(o, new PrintStream(out, true, StandardCharsets.UTF_8));
+        printed = out.toString(StandardCharsets.UTF_8);
+    }
+
+    @AfterAll
+    static void stopFrozen() {
+        frozen.close();
+    }
+
+    // ------------------------------------------------------------------ command line
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "--bogus 1                | unknown option: --bogus",
+            "--port                   | --port needs a value",
+            "--port abc               | --port must be an integer, got abc",
+            "--port 65536             | --port must be within 0..65535, got 65536",
+            "--port -1                | --port must be within 0..65535, got -1",
+            "--port=8080.5            | --port must be an integer, got 8080.5",
+            "--port=                  | \"--port must be an integer, got \"",
+            "8080                     | unexpected argument: 8080",
+            "--workers 257            | --workers must be within 0..256, got 257",
+            "--messages -1            | --messages must be within 0..10000000, got -1",
+            "--senders 119,x          | --senders must be an integer, got x",
+            "--senders 0              | --senders must be within 1..2147483647, got 0",
+            "--seed 1.5               | --seed must be an integer, got 1.5",
+            "--token a;b              | --token must be 1-256 characters without ';' or '='",
+    })
+    void parseRejectsBadFlagsWithAClearMessage(String args, String message) {
+        assertThatThrownBy(() -> DemoServer.parse(args.strip().split(" ")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Exception", "java."));
+    }
+
+    @Test
+    void parseRejectsAnOverlongOrBlankToken() {
+        assertThatThrownBy(() -> DemoServer.parse(new String[] {"--token", "t".repeat(257)}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--token");
+        assertThatThrownBy(() -> DemoServer.parse(new String[] {"--token", " "}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--token");
+    }
+
+    @Test
+    void parseDefaultsAndBothFlagSpellings() {
+        DemoServer.Options d = DemoServer.parse(new String[0]);
+        assertThat(d.port()).isEqualTo(8080);
+        assertThat(d.bind()).isEqualTo("127.0.0.1");
+        assertThat(d.senders()).containsExactly(119);
+        assertThat(d.workers()).isEqualTo(4);
+        assertThat(d.token()).matches("[0-9a-f]{36}");
+        assertThat(DemoServer.parse(new String[0]).token()).as("a fresh random token").isNotEqualTo(d.token());
+        DemoServer.Options o = DemoServer.parse(new String[] {"--port=0", "--senders", " 5, 6 ", "--token=abc"});
+        assertThat(o.port()).isZero();
+        assertThat(o.senders()).containsExactly(5, 6);
+        assertThat(o.token()).isEqualTo("abc");
+        assertThat(DemoServer.parse(new String[] {"--help"})).isNull();
+        assertThat(DemoServer.parse(new String[] {"--port", "1", "-h"})).isNull();
+        assertThat(DemoServer.usage()).contains("--port", "--bind", "--token", "--senders", "--messages", "--workers",
+                "--seed", "--help");
+    }
+
+    // ------------------------------------------------------------------ frozen demo
+
+    @Test
+    void printsTheTokenTheRealPortAndCurlLines() {
+        int port = frozen.http.address().getPort();
+        assertThat(printed).contains("token: " + TOKEN)
+                .contains("http://127.0.0.1:" + port + SendqApi.STATS_PATH)
+                .contains("frozen (no workers)")
+                .contains("curl -s -X POST");
+    }
+
+    @Test
+    void theCurlLinesItPrintsWork() throws IOException {
+        Matcher m = Pattern.compile("-H 'Content-Type: ([^']+)' \\\\\\R\\s+-d '([^']+)'").matcher(printed);
+        int found = 0;
+        while (m.find()) {
+            RawHttp.Response r = RawHttp.exchange(frozen.http.address(), RawHttp.request("POST", SendqApi.STATS_PATH,
+                    Map.of("Content-Type", m.group(1)), m.group(2).getBytes(StandardCharsets.UTF_8), true), 10_000);
+            Fixtures.Envelope e = Fixtures.ok(r.asApiResponse());
+            assertThat(e.xml()).isEqualTo(m.group(1).contains("xml"));
+            assertThat(e.data()).isNotEmpty();
+            found++;
+        }
+        assertThat(found).as("curl lines in:%n%s", printed).isEqualTo(2);
+    }
+
+    @Test
+    void frozenDemoAnswersTheSameToRepeatedQueries() throws Exception {
+        List<String> bodies = List.of(
+                "{\"token\":\"" + TOKEN + "\",\"id\":119,\"group\":\"account_campaign\"}",
+                "{\"token\":\"" + TOKEN + "\",\"id\":120,\"group\":\"isp\",\"format\":\"xml\"}",
+                "{\"token\":\"" + TOKEN + "\",\"id\":119}");
+        List<String> first = new ArrayList<>();
+        for (String b : bodies) {
+            first.add(query(b));
+        }
+        for (int round = 0; round < 5; round++) {
+            Thread.sleep(100);
+            for (int i = 0; i < bodies.size(); i++) {
+                assertThat(query(bodies.get(i))).as("round %d of %s", round, bodies.get(i)).isEqualTo(first.get(i));
+            }
+        }
+        // What it holds: every loaded message is still there (frozen: none delivered), and the held campaign
+        // 306/4914 shows no NEW or RETRY message (they count as HOLD).
+        for (int sender : new int[] {119, 120}) {
+            SenderQueue q = frozen.engine.sender(sender);
+            assertThat(q.totals().total()).isEqualTo(3000);
+            assertThat(q.outcomes(Selector.ALL, Grouping.TOTAL).get(0).total()).isZero();
+        }
+        Fixtures.Envelope e = Fixtures.parseJson(first.get(0).getBytes(StandardCharsets.UTF_8));
+        assertThat(e.data()).anySatisfy(row -> {
+            assertThat(row).containsEntry("account_id", "306").containsEntry("campaign_id", "4914")
+                    .containsEntry("new", "0").containsEntry("retry", "0");
+            assertThat(Long.parseLong(row.get("hold"))).isPositive();
+        });
+        List<Map<String, String>> core = new ArrayList<>();
+        for (StatsRow r : frozen.engine.sender(119).stats(Selector.ALL, Grouping.ACCOUNT_CAMPAIGN)) {
+            core.add(Fixtures.row(r.accountId(), r.campaignId(), r.isp(), r.hold(), r.newCount(), r.proc(), r.retry()));
+        }
+        assertThat(e.data()).isEqualTo(core);
+    }
+
+    private static String query(String body) throws IOException {
+        RawHttp.Response r = RawHttp.exchange(frozen.http.address(), RawHttp.postJson(body), 10_000);
+        Fixtures.ok(r.asApiResponse());
+        return r.bodyText();
+    }
+
+    @Test
+    void demoRefusesOtherTokens() throws IOException {
+        RawHttp.Response r = RawHttp.exchange(frozen.http.address(),
+                RawHttp.postJson("{\"token\":\"" + Fixtures.TOKEN + "\",\"id\":119}"), 10_000);
+        Fixtures.error(r.asApiResponse(), 401, 2);
+    }
+
+    // ------------------------------------------------------------------ port in use
+
+    @Test
+    void secondStartOnTheSamePortFailsWithBindException() {
+        int port = frozen.http.address().getPort();
+        DemoServer.Options o = DemoServer.parse(new String[] {"--port", Integer.toString(port), "--messages", "0",
+                "--workers", "0"});
+        assertThatThrownBy(() -> DemoServer.start(o, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8))).isInstanceOf(BindException.class);
+    }
+
+    @Test
+    void mainMapsAPortInUseToAClearMessageAndExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            DemoProcess.Result r = DemoProcess.run(30, "--port", Integer.toString(port), "--messages", "0");
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+            assertThat(r.err().strip()).isEqualTo("sendq demo: cannot listen on 127.0.0.1:" + port
+                    + ": Address already in use (choose another --port or --bind)");
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void mainMapsABadFlagToItsMessageTheUsageAndExitCode2() throws Exception {
+        DemoProcess.Result r = DemoProcess.run(30, "--port", "http");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("sendq demo: --port must be an integer, got http").contains("usage:")
+                .doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void closeStopsTheServer() throws Exception {
+        DemoServer.Running r = DemoServer.start(DemoServer.parse(new String[] {"--port", "0", "--messages", "100",
+                "--workers", "1", "--token", TOKEN}), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        InetSocketAddress a = r.http.address();
+        try {
+            Fixtures.ok(RawHttp.exchange(a, RawHttp.postJson("{\"token\":\"" + TOKEN + "\",\"id\":119}"), 10_000)
+                    .asApiResponse());
+            assertThat(r.threads).isNotEmpty().allSatisfy(t -> assertThat(t.isAlive()).isTrue());
+        } finally {
+            r.close();
+        }
+        for (Thread t : r.threads) {
+            t.join(5_000);
+            assertThat(t.isAlive()).as(t.getName()).isFalse();
+        }
+        assertThatThrownBy(() -> RawHttp.exchange(a, RawHttp.postJson("{}"), 2_000)).isInstanceOf(IOException.class);
+    }
+}
