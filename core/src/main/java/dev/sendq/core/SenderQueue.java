@@ -426,12 +426,16 @@ public final class SenderQueue {
             dueAt = Math.max(dueAt, now);
             Cell c = m.cell;
             if (engine.retryPolicy.expires(a, m.enqueuedAt, dueAt)) {
-                casLocked(m, w, Msg.pack(a, Msg.GONE + Outcome.EXPIRED.ordinal()));
+                if (!m.casState(w, Msg.pack(a, Msg.GONE + Outcome.EXPIRED.ordinal()))) {
+                    throw refusal(lease, Transition.DEFERRED); // a lock-free report on the same lease won
+                }
                 engine.index.remove(m);
                 c.move(CellCounters.PROC, CellCounters.EXPIRED);
                 engine.fire(m, Transition.EXPIRED, MessageState.PROC, null);
             } else {
-                casLocked(m, w, Msg.pack(a, Msg.QUEUED));
+                if (!m.casState(w, Msg.pack(a, Msg.QUEUED))) {
+                    throw refusal(lease, Transition.DEFERRED); // a lock-free report on the same lease won
+                }
                 m.dueAt = dueAt;
                 c.retry.add(m);
                 c.move(CellCounters.PROC, CellCounters.RETRY);
@@ -464,9 +468,10 @@ public final class SenderQueue {
         return w;
     }
 
+    /** A CAS from a QUEUED word, which only the lock holder changes: it cannot fail. */
     private static void casLocked(Msg m, long expected, long next) {
         if (!m.casState(expected, next)) {
-            throw new AssertionError("state word changed under the lock by a refused report: " + m);
+            throw new AssertionError("a queued message's state changed without the lock: " + m);
         }
     }
 
@@ -515,7 +520,11 @@ public final class SenderQueue {
             Cell c = m.cell;
             MessageState from;
             if (Msg.phase(w) == Msg.PROC) {
-                casLocked(m, w, Msg.pack(Msg.attempts(w), Msg.QUEUED));
+                if (!m.casState(w, Msg.pack(Msg.attempts(w), Msg.QUEUED))) {
+                    // A lock-free delivered/failed won: the message has left (or, with a lease,
+                    // the same lease was reported from another thread).
+                    throw lease != null ? refusal(lease, Transition.HELD) : new UnknownMessageException(m.id);
+                }
                 from = MessageState.PROC;
                 c.move(CellCounters.PROC, CellCounters.HOLD);
             } else if (c.reported(m.container.state()) != MessageState.HOLD) {
