@@ -16,11 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Minimal tests for bugs found while writing the adapter tests. Each one states what should
- * happen; while the bug is open it fails. (See the test report of branch wip-h4 for the
- * analysis and the suggested fixes.)
+ * Regression tests: minimal reproductions of the bugs found while writing the adapter tests,
+ * each stating what should happen (each failed before its fix).
  */
-class ReportedBugsTest {
+class AdapterRegressionTest {
     static {
         RawHttp.init();
     }
