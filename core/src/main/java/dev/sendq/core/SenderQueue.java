@@ -494,11 +494,14 @@ public final class SenderQueue {
         try {
             long w = m.word();
             int phase = Msg.phase(w);
+            if (Msg.attempts(w) != lease.attempt) {
+                return new LeaseExpiredException(m.id, t, lease.attempt, lease.expiresAt); // taken again since
+            }
             if (phase >= Msg.GONE) {
                 return IllegalTransitionException.of(m.id, t, null, Outcome.of(phase - Msg.GONE),
                         "from PROC, once per attempt");
             }
-            if (Msg.attempts(w) != lease.attempt || engine.now() >= lease.expiresAt) {
+            if (engine.now() >= lease.expiresAt) {
                 return new LeaseExpiredException(m.id, t, lease.attempt, lease.expiresAt);
             }
             MessageState s = m.cell.reported(m.rawState());
