@@ -61,9 +61,14 @@ public final class BaselineQueue {
     /** The next ready id (a due retry first), or -1. */
     public long take() {
         Due d = retries.poll();
-        Long id = d != null ? d.id() : ready.poll();
-        if (id == null) {
-            return -1;
+        Long id;
+        if (d != null) {
+            id = d.id();
+        } else {
+            id = ready.poll();
+            if (id == null) {
+                return -1;
+            }
         }
         Rec r = messages.get(id);
         int from = r.state;

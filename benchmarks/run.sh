@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole JMH suite in a short but honest configuration (1 fork, 3 x 1 s warm-up,
+# 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, measures memory,
+# and regenerates docs/benchmarks.md with its charts. About 15 minutes on 2 cores.
+#
+#   benchmarks/run.sh            # everything
+#   benchmarks/run.sh Adapter    # only benchmarks whose name matches, then the report
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=docs/benchmarks
+mkdir -p "$OUT"
+[ -f benchmarks/target/benchmarks.jar ] || mvn -B -q -DskipTests install
+JAR=benchmarks/target/benchmarks.jar
+COMMON=(-f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc)
+only="${1:-}"
+run() { # name, args...
+  local name=$1; shift
+  if [ -z "$only" ] || [[ "$name" == *"$only"* ]]; then
+    java -jar "$JAR" "$@" "${COMMON[@]}" -rf json -rff "$OUT/$name.json"
+  fi
+}
+run transition-1t CounterTransitionBenchmark -t 1
+run transition-2t CounterTransitionBenchmark -t 2
+run lifecycle LifecycleBenchmark
+run stats StatsQueryBenchmark
+run adapter AdapterBenchmark
+if [ -z "$only" ] || [[ "memory" == *"$only"* ]]; then
+  java -Djdk.attach.allowAttachSelf=true -cp "$JAR" dev.sendq.bench.MemoryFootprint "$OUT/memory.json"
+fi
+java -Djava.awt.headless=true -cp "$JAR" dev.sendq.bench.Report "$OUT" docs/benchmarks.md
+echo "wrote docs/benchmarks.md and $OUT/"
