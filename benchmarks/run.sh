@@ -22,6 +22,7 @@ run() { # name, args...
 run transition-1t CounterTransitionBenchmark -t 1
 run transition-2t CounterTransitionBenchmark -t 2
 run lifecycle LifecycleBenchmark
+run cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
 run adapter AdapterBenchmark
 if [ -z "$only" ] || [[ "memory" == *"$only"* ]]; then

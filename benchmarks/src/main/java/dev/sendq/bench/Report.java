@@ -116,8 +116,11 @@ public final class Report {
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(jvm)
                 .append(". Every figure is the mean with its 99.9% error as JMH reports it; ratios come from the same run. ")
                 .append("This machine is a small, noisy VM: read ratios, not absolute numbers, and expect spread figures to move by up to 2x between runs.\n\n");
+        List<Result> cycle = load("cycle.json");
+        targets(t1, t2, life, cycle, stats, adapter);
         transition(t1, t2);
         lifecycle(life);
+        cycle(cycle);
         stats(stats);
         adapter(adapter);
         memory();
@@ -149,6 +152,105 @@ public final class Report {
             return r;
         }
         return null;
+    }
+
+    private static final String T = "CounterTransitionBenchmark.transition";
+
+    private static double score(Result r) {
+        return r == null ? Double.NaN : r.score();
+    }
+
+    private void target(String what, boolean met, String figures) {
+        md.append("| ").append(what).append(" | ").append(met ? "met" : "**missed**").append(" | ").append(figures).append(" |\n");
+    }
+
+    /** The targets of the benchmark issue, judged from this run. */
+    private void targets(List<Result> t1, List<Result> t2, List<Result> life, List<Result> cycle, List<Result> stats,
+                         List<Result> adapter) {
+        md.append("## Targets\n\n| target | this run | figures |\n|---|---|---|\n");
+        String[] cols = {"hot 1 thr", "hot 2 thr", "spread 1 thr", "spread 2 thr"};
+        List<List<Result>> runs = List.of(t1, t2, t1, t2);
+        String[] cells = {"1", "1", "10000", "10000"};
+        if (!t1.isEmpty() && !t2.isEmpty()) {
+            for (int i = 0; i < 4; i++) {
+                double s = score(find(runs.get(i), T, "cells", cells[i], "impl", "SENDQ"));
+                double la = score(find(runs.get(i), T, "cells", cells[i], "impl", "LONG_ADDERS"));
+                double ala = score(find(runs.get(i), T, "cells", cells[i], "impl", "ATOMIC_LONG_ARRAY"));
+                double chm = Math.min(score(find(runs.get(i), T, "cells", cells[i], "impl", "CHM_ATOMIC_LONG_ARRAY")),
+                        score(find(runs.get(i), T, "cells", cells[i], "impl", "CHM_LONG_ADDERS")));
+                double lib = Math.min(score(find(runs.get(i), T, "cells", cells[i], "impl", "MICROMETER")),
+                        score(find(runs.get(i), T, "cells", cells[i], "impl", "PROMETHEUS")));
+                target("transition, " + cols[i] + ": no slower than the faster JDK primitive", s <= Math.min(la, ala),
+                        String.format(Locale.ROOT, "sendq %.1f ns, LongAdders %.1f, AtomicLongArray %.1f", s, la, ala));
+                target("transition, " + cols[i] + ": 3x faster than the map peers", chm / s >= 3,
+                        String.format(Locale.ROOT, "%.1fx", chm / s));
+                target("transition, " + cols[i] + ": 10x faster than Micrometer and Prometheus", lib / s >= 10,
+                        String.format(Locale.ROOT, "%.0fx", lib / s));
+            }
+            double h1 = score(find(t1, T, "cells", "1", "impl", "SENDQ"));
+            double h2 = score(find(t2, T, "cells", "1", "impl", "SENDQ"));
+            target("hot cell at 2 threads: per-thread throughput at least half of 1 thread's", h1 / h2 >= 0.5,
+                    String.format(Locale.ROOT, "%.2f (%.1f ns at 1 thread, %.1f ns per thread at 2)", h1 / h2, h1, h2));
+        }
+        Result c = find(cycle, "TransitionCycleBenchmark.cycle");
+        Result l = find(life, "LifecycleBenchmark.lifecycle", "impl", "SENDQ");
+        if (c != null) {
+            target("0 B/op for take, defer, hold and release", c.alloc() < 1,
+                    String.format(Locale.ROOT, "%.2f B/op over the take-defer-take-hold-release cycle", c.alloc()));
+        }
+        if (l != null) {
+            target("0 B/op for take and delivered", l.alloc() <= 72.5, String.format(Locale.ROOT,
+                    "%.1f B/op for enqueue + take + delivered, which is the one 72-byte message object enqueue makes",
+                    l.alloc()));
+        }
+        for (String b : new String[] {"LifecycleBenchmark.lifecycle", "LifecycleBenchmark.lifecycleWithRetry"}) {
+            double s = score(find(life, b, "impl", "SENDQ"));
+            double x = score(find(life, b, "impl", "BASELINE"));
+            if (!Double.isNaN(s)) {
+                target(b.substring(b.indexOf('.') + 1) + ": 2x the LinkedBlockingQueue baseline", x / s >= 2,
+                        String.format(Locale.ROOT, "%.2fx (sendq %.0f ns, baseline %.0f ns)", x / s, s, x));
+            }
+        }
+        double worst = 0;
+        double slowest = Double.MAX_VALUE;
+        for (String cellsN : new String[] {"100", "10000", "100000"}) {
+            for (String g : new String[] {"TOTAL", "ACCOUNT", "ACCOUNT_CAMPAIGN", "ISP"}) {
+                double a = score(find(stats, "StatsQueryBenchmark.query", "cells", cellsN, "messages", "10000", "grouping", g, "impl", "SENDQ"));
+                double b = score(find(stats, "StatsQueryBenchmark.query", "cells", cellsN, "messages", "1000000", "grouping", g, "impl", "SENDQ"));
+                double list = score(find(stats, "StatsQueryBenchmark.query", "cells", cellsN, "messages", "1000000", "grouping", g,
+                        "impl", "GROUP_MESSAGE_LIST"));
+                if (!Double.isNaN(a) && !Double.isNaN(b)) {
+                    worst = Math.max(worst, b / a);
+                }
+                if (!Double.isNaN(b) && !Double.isNaN(list)) {
+                    slowest = Math.min(slowest, list / b);
+                }
+            }
+        }
+        if (worst > 0) {
+            target("stats: 1,000,000 messages within 1.2x of 10,000 (same cells)", worst <= 1.2,
+                    String.format(Locale.ROOT, "worst ratio %.2f over all cells and groupings", worst));
+        }
+        if (slowest < Double.MAX_VALUE) {
+            target("stats at 1,000,000 messages: 100x faster than grouping the list", slowest >= 100,
+                    String.format(Locale.ROOT, "smallest speed-up %,.0fx over all cells and groupings", slowest));
+        }
+        Result a = find(adapter, "AdapterBenchmark.handle", "rows", "1000", "format", "JSON");
+        if (a != null) {
+            target("adapter: a 1,000-row JSON answer in under 1 ms", a.score() < 1000,
+                    String.format(Locale.ROOT, "%.0f µs", a.score()));
+        }
+        md.append("\n");
+    }
+
+    private void cycle(List<Result> cycle) {
+        Result c = find(cycle, "TransitionCycleBenchmark.cycle");
+        if (c == null) {
+            return;
+        }
+        md.append("## Transitions of queued messages\n\n`TransitionCycleBenchmark`: take, defer (due now), take, worker hold, "
+                + "release by id, in a cycle; per transition.\n\n| ns/op | B/op |\n|---|---|\n| ").append(pm(c)).append(" | ")
+                .append(String.format(Locale.ROOT, "%.2f", c.alloc())).append(" |\n\n");
     }
 
     private void transition(List<Result> t1, List<Result> t2) throws IOException {

@@ -19,12 +19,12 @@ class CellCounters {
      * Concurrency: adaptive striping, in the spirit of LongAdder, but per cell rather than per
      * counter, so that one transition (a decrement and an increment) touches one cache line.
      *
-     * A cell starts with one stripe, `base`: 8 longs, one cache line. Updates CAS it; a CAS that
-     * fails is finished with getAndAdd (so an update never retries more than once: wait-free)
-     * and counted in `contention`. A cell whose contention passes INFLATE_AFTER gets
-     * `stripes`, NSTRIPES padded stripes of its own; each thread then updates the stripe its
-     * (thread id, salt) hash picks, and a CAS failure there (two threads hashed to one stripe)
-     * re-draws the salt after REHASH_AFTER collisions. Sums read base plus every stripe. A value
+     * A cell starts with one stripe, `base`: 8 longs, one cache line. A move adds to the old
+     * slot, then CASes the new one; a CAS that fails is finished with getAndAdd (so an update
+     * never retries more than once: wait-free) and counted in `contention`. A cell whose
+     * contention passes INFLATE_AFTER gets `stripes`, NSTRIPES padded stripes of its own; each
+     * thread then updates the stripe its (thread id, salt) hash picks, and a CAS failure there
+     * (two threads hashed to one stripe) re-draws the salt after REHASH_AFTER collisions. Sums read base plus every stripe. A value
      * lives at exactly one slot of one stripe per update, and stripes are never dropped or
      * copied, so no update can be lost: a quiet cell sums exactly. A count can look negative
      * only while a message's increment and decrement landed on different stripes and the reader
@@ -75,17 +75,20 @@ class CellCounters {
 
     /** Moves one message from slot {@code from} to slot {@code to}. */
     final void move(int from, int to) {
+        // The first update is a plain atomic add: it asks for the line exclusively at once (a CAS
+        // would first load it shared, then upgrade: two coherence steps on a cold cell). The
+        // second, on the line this thread now owns, is a CAS: it fails only if another thread
+        // wrote the line in between, which is how contention is seen.
         long[] s = stripes;
         if (s == null) {
-            if (casAdd(base, from, -1) & casAdd(base, to, 1)) {
-                return;
-            }
-            if (++contention >= INFLATE_AFTER) {
+            LONGS.getAndAdd(base, from, -1L);
+            if (!casAdd(base, to, 1) && ++contention >= INFLATE_AFTER) {
                 inflate();
             }
         } else {
             int i = offset(from);
-            if (!(casAdd(s, i, -1) & casAdd(s, i - from + to, 1)) && ++contention >= REHASH_AFTER) {
+            LONGS.getAndAdd(s, i, -1L);
+            if (!casAdd(s, i - from + to, 1) && ++contention >= REHASH_AFTER) {
                 contention = 0;
                 salt = mix((long) salt + 0x9E3779B9L);
             }
