@@ -4,7 +4,7 @@
 # and regenerates docs/benchmarks.md with its charts. About 15 minutes on 2 cores.
 #
 #   benchmarks/run.sh            # everything
-#   benchmarks/run.sh Adapter    # only benchmarks whose name matches, then the report
+#   benchmarks/run.sh adapter    # only the results whose name starts so, then the report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=docs/benchmarks
@@ -15,17 +15,17 @@ COMMON=(-f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc)
 only="${1:-}"
 run() { # name, args...
   local name=$1; shift
-  if [ -z "$only" ] || [[ "$name" == *"$only"* ]]; then
+  if [ -z "$only" ] || [[ "$name" == "$only"* ]]; then
     java -jar "$JAR" "$@" "${COMMON[@]}" -rf json -rff "$OUT/$name.json"
   fi
 }
 run transition-1t CounterTransitionBenchmark -t 1
 run transition-2t CounterTransitionBenchmark -t 2
 run lifecycle LifecycleBenchmark
-run cycle TransitionCycleBenchmark
+run transition-cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
 run adapter AdapterBenchmark
-if [ -z "$only" ] || [[ "memory" == *"$only"* ]]; then
+if [ -z "$only" ] || [[ "memory" == "$only"* ]]; then
   java -Djdk.attach.allowAttachSelf=true -cp "$JAR" dev.sendq.bench.MemoryFootprint "$OUT/memory.json"
 fi
 java -Djava.awt.headless=true -cp "$JAR" dev.sendq.bench.Report "$OUT" docs/benchmarks.md

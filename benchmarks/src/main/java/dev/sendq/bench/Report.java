@@ -116,7 +116,7 @@ public final class Report {
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(jvm)
                 .append(". Every figure is the mean with its 99.9% error as JMH reports it; ratios come from the same run. ")
                 .append("This machine is a small, noisy VM: read ratios, not absolute numbers, and expect spread figures to move by up to 2x between runs.\n\n");
-        List<Result> cycle = load("cycle.json");
+        List<Result> cycle = load("transition-cycle.json");
         targets(t1, t2, life, cycle, stats, adapter);
         transition(t1, t2);
         lifecycle(life);

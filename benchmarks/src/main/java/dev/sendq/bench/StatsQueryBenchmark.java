@@ -38,6 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * </pre>
  *
  * A tenth of the messages are taken (PROC), a tenth deferred (RETRY), one account held (HOLD).
+ * The number of cells is the same whatever the number of messages (with fewer messages than
+ * cells, the surplus cells exist but are empty), so that the two message counts compare at
+ * fixed cells.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -77,9 +80,15 @@ public class StatsQueryBenchmark {
             if (impl == Impl.SENDQ) {
                 QueueEngine engine = QueueEngine.builder().leaseDuration(Duration.ofDays(1)).build();
                 sender = engine.addSender(1);
-                for (int i = 0; i < messages; i++) {
+                // Every cell exists whatever the number of messages: a cell with more cells than
+                // messages keeps the surplus cells empty (as finished campaigns leave them).
+                int n = Math.max(cells, messages);
+                for (int i = 0; i < n; i++) {
                     int cell = i < cells ? i : r.nextInt(cells);
                     sender.enqueue(i + 1, account(cell), campaign(cell), ISPS[cell % ISPS.length], null);
+                }
+                for (int i = messages; i < n; i++) {
+                    engine.cancel(i + 1);
                 }
                 Lease lease = new Lease();
                 for (int i = 0; i < messages / 5 && sender.take(lease); i++) {

@@ -2,6 +2,7 @@ package dev.sendq.bench;
 
 import dev.sendq.core.Lease;
 import dev.sendq.core.QueueEngine;
+import dev.sendq.core.RetryPolicy;
 import dev.sendq.core.SenderQueue;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,9 @@ public class TransitionCycleBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            engine = QueueEngine.builder().leaseDuration(Duration.ofHours(1)).build();
+            engine = QueueEngine.builder().leaseDuration(Duration.ofHours(1))
+                    .retryPolicy(RetryPolicy.DEFAULT.withLimits(Integer.MAX_VALUE, Duration.ofDays(36_500)))
+                    .build();
             sender = engine.addSender(1);
             for (int i = 1; i <= 1_000; i++) {
                 sender.enqueue(i, 1 + i % 10, 7, "Gmail", null);
