@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole JMH suite in a short but honest configuration (1 fork, 3 x 1 s warm-up,
 # 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, measures memory,
-# and regenerates docs/benchmarks.md with its charts. About 15 minutes on 2 cores.
+# and regenerates docs/benchmarks.md with its charts. About 25 minutes on 2 cores.
 #
 #   benchmarks/run.sh            # everything
 #   benchmarks/run.sh adapter    # only the results whose name starts so, then the report
