@@ -63,10 +63,6 @@ final class LeaseRing {
         size--;
     }
 
-    int size() {
-        return size;
-    }
-
     private void compact() {
         int n = msgs.length;
         int kept = 0;

@@ -16,9 +16,4 @@ public enum MessageState {
     /** Held: by an operator, by a hold rule, or by the worker. {@code take} never returns it. */
     HOLD;
 
-    private static final MessageState[] VALUES = values();
-
-    static MessageState of(int ordinal) {
-        return VALUES[ordinal];
-    }
 }

@@ -887,16 +887,6 @@ public final class SenderQueue {
         }
     }
 
-    /** Leases the ring tracks (in force or stale); for tests. */
-    int leaseEntries() {
-        lock.lock();
-        try {
-            return leases.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     @Override
     public String toString() {
         return "SenderQueue[" + id + ", " + cellCount + " cells]";
