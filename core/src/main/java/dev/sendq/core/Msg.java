@@ -45,6 +45,8 @@ final class Msg implements MessageInfo {
     Msg next;
     int heapIndex = -1;
     long dueAt;
+    /** The next (older) message of the sender's inbox; written before the push that publishes it. */
+    Msg inboxNext;
 
     Msg(long id, Cell cell, Object payload, long enqueuedAt, int attempts) {
         this.id = id;

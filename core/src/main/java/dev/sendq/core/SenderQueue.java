@@ -1,7 +1,7 @@
 package dev.sendq.core;
 
-import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
-
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,8 +18,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * the sender up again.
  *
  * <p>Thread-safe. Every method may be called from any thread. Queue structure changes
- * (enqueue, take, defer, hold, release, cancel, rules) are serialised by one lock per sender,
- * held for O(log n) work; the counters they move are lock-free, and {@link #stats} and
+ * (take, defer, hold, release, cancel, rules) are serialised by one lock per sender, held for
+ * O(log n) work. An enqueue into a cell the sender already has takes no lock when the engine
+ * has no {@link TransitionListener}: it pushes the message on a lock-free inbox that the next
+ * locked operation empties, so producers never wait for workers. The counters are lock-free, and {@link #stats} and
  * {@link #outcomes} read them without that lock, in O(cells of the sender), whatever the number
  * of messages. See {@link #stats} for what a snapshot promises.
  *
@@ -30,7 +32,10 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SenderQueue {
     /*
      * Concurrency: `lock` guards the cells' containers, the ready cells, the lease ring, the
-     * rules and the cell map. Counters are written by every transition (under the lock, except
+     * rules and writes to the cell table (read lock-free). Lock-free enqueues count the message
+     * NEW, then push it on `inbox`; `begin()` moves the inbox into the cells before anything
+     * else, so every locked operation sees every message whose push it can observe, and a
+     * message found by id between its index entry and its push is waited for (`settle`). Counters are written by every transition (under the lock, except
      * delivered/failed, which CAS the message's state word and move counters without it, so a
      * reporting worker never waits for a taker) and read by anyone. A cell's NEW, RETRY and HOLD
      * slots only change under the lock, so the lock holder can move them exactly (liftCell).
@@ -44,8 +49,8 @@ public final class SenderQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition workOrDeadline = lock.newCondition();
 
-    // Cells: looked up under the lock, published to lock-free readers as (array, count).
-    private final Long2ObjectOpenHashMap<Object> cellsByAccountCampaign = new Long2ObjectOpenHashMap<>();
+    // Cells: by key in a table that lock-free enqueues read, and to stats readers as (array, count).
+    private final CellTable cellTable = new CellTable();
     private volatile Cell[] cells = new Cell[16];
     private volatile int cellCount;
 
@@ -54,6 +59,24 @@ public final class SenderQueue {
     private final HoldRuleSet rules = new HoldRuleSet();
     /** The earliest instant at which maintenance has something to do; read without the lock. */
     private volatile long nextDeadline = Long.MAX_VALUE;
+    /**
+     * Messages enqueued without the lock, newest first (a Treiber stack linked by
+     * {@link Msg#inboxNext}); the lock holder moves them all into their cells at the start of
+     * every locked operation ({@link #begin}).
+     */
+    private volatile Msg inbox;
+    /** Takers waiting on {@link #workOrDeadline}; written under the lock, read by lock-free enqueues. */
+    private volatile int waitingTakers;
+
+    private static final VarHandle INBOX;
+
+    static {
+        try {
+            INBOX = MethodHandles.lookup().findVarHandle(SenderQueue.class, "inbox", Msg.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     SenderQueue(QueueEngine engine, int id) {
         this.engine = engine;
@@ -107,6 +130,10 @@ public final class SenderQueue {
     private void add(long messageId, int accountId, int campaignId, String isp, Object payload, StoredMessage s) {
         checkIds(accountId, campaignId);
         String canonical = engine.isps.known(isp);
+        if (s == null && canonical != null && !engine.listening()
+                && enqueueLockFree(messageId, accountId, campaignId, canonical, payload)) {
+            return;
+        }
         if (canonical == null) {
             // A new ISP name: validate it, and refuse a duplicate before interning it, so that a
             // refused enqueue cannot choose the canonical spelling.
@@ -153,6 +180,82 @@ public final class SenderQueue {
     }
 
     /**
+     * The common enqueue, without the lock: into a cell that exists, when no maintenance is due.
+     * The message is counted NEW at once and pushed on the inbox, from which the next locked
+     * operation moves it into its cell's ready list; until then no operation can see it except
+     * through the counters and the id index, and every locked operation drains the inbox first,
+     * so nothing can observe the difference. Only without a listener: with one, the locked path
+     * keeps each message's events in order.
+     *
+     * @return false if the locked path must do it (new cell, or something due)
+     */
+    private boolean enqueueLockFree(long messageId, int accountId, int campaignId, String isp, Object payload) {
+        Cell c = findCell(accountId, campaignId, isp);
+        if (c == null) {
+            return false;
+        }
+        long now = engine.now();
+        if (now >= nextDeadline) {
+            return false; // a rule may have expired: let begin() apply it first
+        }
+        Msg m = new Msg(messageId, c, payload, now, 0);
+        if (!engine.index.putIfAbsent(m)) {
+            throw new DuplicateMessageException(messageId);
+        }
+        c.add(CellCounters.NEW, 1);
+        Msg head;
+        do {
+            head = inbox;
+            m.inboxNext = head;
+        } while (!INBOX.compareAndSet(this, head, m));
+        if (waitingTakers > 0) { // after the push (a full fence): see the waiting taker's count
+            lock.lock();
+            try {
+                workOrDeadline.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Under the lock, for an operation on a message found by id: a message that is in the id
+     * index but not yet on the inbox (its enqueue is between the two steps) is waited for, so
+     * that every message found by id has its container.
+     */
+    private void settle(Msg m, long now) {
+        for (int spins = 0; m.container == null && Msg.phase(m.word()) == Msg.QUEUED; spins++) {
+            if (spins > 100) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+            drainInbox(now);
+        }
+    }
+
+    /** Moves the inbox's messages into their cells' ready lists, oldest first; under the lock. */
+    private void drainInbox(long now) {
+        Msg m = (Msg) INBOX.getAndSet(this, null);
+        Msg prev = null;
+        while (m != null) { // reverse the stack into enqueue order
+            Msg next = m.inboxNext;
+            m.inboxNext = prev;
+            prev = m;
+            m = next;
+        }
+        for (m = prev; m != null; ) {
+            Msg next = m.inboxNext;
+            m.inboxNext = null;
+            Cell c = m.cell;
+            c.ready.addLast(m);
+            ready.reschedule(c, now);
+            m = next;
+        }
+    }
+
+    /**
      * Adds cumulative outcome counts to a cell, to carry them over a restart.
      *
      * @throws IllegalArgumentException if an argument is out of range
@@ -183,13 +286,9 @@ public final class SenderQueue {
         }
     }
 
-    private static long cellKey(int accountId, int campaignId) {
-        return ((long) accountId << 32) | campaignId;
-    }
-
-    /** The cell of (account, campaign, interned ISP), or {@code null}; under the lock. */
+    /** The cell of (account, campaign, interned ISP), or {@code null}; any thread. */
     private Cell findCell(int accountId, int campaignId, String isp) {
-        Object o = cellsByAccountCampaign.get(cellKey(accountId, campaignId));
+        Object o = cellTable.get(CellTable.key(accountId, campaignId));
         if (o instanceof Cell c) {
             return c.isp == isp ? c : null;
         }
@@ -205,21 +304,21 @@ public final class SenderQueue {
 
     /** Creates and publishes a cell that {@link #findCell} did not find; under the lock. */
     private Cell newCell(int accountId, int campaignId, String isp) {
-        long key = cellKey(accountId, campaignId);
-        Object o = cellsByAccountCampaign.get(key);
         Cell c = new Cell(this, accountId, campaignId, isp);
+        c.ruleHolds = rules.matching(c);
+        c.setHeldByRule(c.ruleHolds > 0);
+        long key = CellTable.key(accountId, campaignId);
+        Object o = cellTable.get(key);
         if (o == null) {
-            cellsByAccountCampaign.put(key, c);
+            cellTable.put(key, c);
         } else if (o instanceof Cell one) {
-            cellsByAccountCampaign.put(key, new Cell[] {one, c});
+            cellTable.put(key, new Cell[] {one, c});
         } else {
             Cell[] arr = (Cell[]) o;
             Cell[] grown = Arrays.copyOf(arr, arr.length + 1);
             grown[arr.length] = c;
-            cellsByAccountCampaign.put(key, grown);
+            cellTable.put(key, grown);
         }
-        c.ruleHolds = rules.matching(c);
-        c.setHeldByRule(c.ruleHolds > 0);
         Cell[] arr = cells;
         int n = cellCount;
         if (n == arr.length) {
@@ -276,7 +375,14 @@ public final class SenderQueue {
                 long next = nextDeadline;
                 long untilEvent = next == Long.MAX_VALUE ? Long.MAX_VALUE
                         : TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(next - now, Long.MAX_VALUE / 2_000_000)));
-                workOrDeadline.awaitNanos(Math.min(remaining, untilEvent));
+                waitingTakers++; // volatile: a lock-free enqueue that misses this has pushed already
+                try {
+                    if (inbox == null) {
+                        workOrDeadline.awaitNanos(Math.min(remaining, untilEvent));
+                    }
+                } finally {
+                    waitingTakers--;
+                }
             }
         } finally {
             lock.unlock();
@@ -331,6 +437,9 @@ public final class SenderQueue {
      */
     private long begin() {
         long now = engine.now();
+        if (inbox != null) {
+            drainInbox(now);
+        }
         if (now >= nextDeadline) {
             maintain(now);
         }
@@ -519,6 +628,7 @@ public final class SenderQueue {
         lock.lock();
         try {
             long now = begin();
+            settle(m, now);
             long w = lease != null ? checkLeaseLocked(lease, Transition.HELD, now) : liveWord(m);
             Cell c = m.cell;
             MessageState from;
@@ -551,6 +661,7 @@ public final class SenderQueue {
         lock.lock();
         try {
             long now = begin();
+            settle(m, now);
             liveWord(m);
             Cell c = m.cell;
             if (m.container != c.held) {
@@ -572,6 +683,7 @@ public final class SenderQueue {
         lock.lock();
         try {
             long now = begin();
+            settle(m, now);
             long w = liveWord(m);
             if (Msg.phase(w) != Msg.QUEUED) {
                 throw notAllowed(m, Transition.CANCELLED);
@@ -621,7 +733,7 @@ public final class SenderQueue {
     MessageView view(Msg m) {
         lock.lock();
         try {
-            begin();
+            settle(m, begin());
             MessageState raw = m.rawState();
             if (raw == null) {
                 return null;
@@ -881,7 +993,7 @@ public final class SenderQueue {
     void runMaintenance() {
         lock.lock();
         try {
-            maintain(engine.now());
+            maintain(begin()); // begin() also moves the inbox into the cells
         } finally {
             lock.unlock();
         }

@@ -9,7 +9,9 @@ package dev.sendq.core;
  * told right after the lock-free change that decided them (no other transition of that message
  * can follow). A listener may call back into the same sender (the lock is reentrant) but should
  * not block, and should not call into another sender from within: a worker or another operation
- * of the sender waits for it. An exception thrown by a listener is logged (System.Logger,
+ * of the sender waits for it. With a listener, every enqueue takes the sender's lock (without
+ * one, an enqueue into a known cell is lock-free), which is what keeps each message's events
+ * in order. An exception thrown by a listener is logged (System.Logger,
  * WARNING) and otherwise ignored: the transition has happened.
  *
  * <p>States are as readers see them: a message whose cell a hold rule holds is reported in HOLD
