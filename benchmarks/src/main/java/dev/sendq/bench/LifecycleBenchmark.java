@@ -1,5 +1,6 @@
 package dev.sendq.bench;
 
+import dev.sendq.core.CachedClock;
 import dev.sendq.core.Lease;
 import dev.sendq.core.QueueEngine;
 import dev.sendq.core.SenderQueue;
@@ -20,6 +21,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -46,8 +48,11 @@ public class LifecycleBenchmark {
     static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
     static final int BACKLOG = 10_000;
 
-    /** The implementations compared. */
-    public enum Impl { SENDQ, BASELINE }
+    /**
+     * The implementations compared: sendq on the system clock, sendq on a {@link CachedClock}
+     * refreshed every millisecond (a clock read is one volatile read), and the baseline.
+     */
+    public enum Impl { SENDQ, SENDQ_CACHED_CLOCK, BASELINE }
 
     /** One queue, shared by all threads. */
     @State(Scope.Benchmark)
@@ -57,21 +62,34 @@ public class LifecycleBenchmark {
 
         QueueEngine engine;
         SenderQueue sendq;
+        CachedClock clock;
         BaselineQueue baseline;
         final AtomicLong ids = new AtomicLong();
         final AtomicLong backlog = new AtomicLong();
 
         @Setup(Level.Trial)
         public void setUp() {
-            engine = QueueEngine.builder().leaseDuration(Duration.ofHours(1)).build();
+            QueueEngine.Builder b = QueueEngine.builder().leaseDuration(Duration.ofHours(1));
+            if (impl == Impl.SENDQ_CACHED_CLOCK) {
+                clock = CachedClock.start(Duration.ofMillis(1));
+                b.clock(clock);
+            }
+            engine = b.build();
             sendq = engine.addSender(1);
             baseline = new BaselineQueue();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (clock != null) {
+                clock.close();
+            }
         }
 
         void enqueue() {
             long id = ids.incrementAndGet();
             int cell = (int) (id % CELLS);
-            if (impl == Impl.SENDQ) {
+            if (impl != Impl.BASELINE) {
                 sendq.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
             } else {
                 baseline.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length]);
@@ -96,7 +114,7 @@ public class LifecycleBenchmark {
     @Benchmark
     public long lifecycle(Queues q, Worker w) {
         q.enqueue();
-        if (q.impl == Impl.SENDQ) {
+        if (q.impl != Impl.BASELINE) {
             q.sendq.take(w.lease);
             q.engine.delivered(w.lease);
             return w.lease.messageId();
@@ -110,7 +128,7 @@ public class LifecycleBenchmark {
     @Benchmark
     public long lifecycleWithRetry(Queues q, Worker w) {
         q.enqueue();
-        if (q.impl == Impl.SENDQ) {
+        if (q.impl != Impl.BASELINE) {
             q.sendq.take(w.lease);
             q.engine.defer(w.lease, Duration.ZERO);
             q.sendq.take(w.lease);
@@ -146,7 +164,7 @@ public class LifecycleBenchmark {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     public void worker(Queues q, Worker w, Completed done) {
-        if (q.impl == Impl.SENDQ) {
+        if (q.impl != Impl.BASELINE) {
             if (q.sendq.take(w.lease)) {
                 q.engine.delivered(w.lease);
                 q.backlog.decrementAndGet();
