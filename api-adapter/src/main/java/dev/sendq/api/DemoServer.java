@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
- * workers that deliver, defer and hold at realistic rates), the stats endpoint on
- * {@code 127.0.0.1:8080}, and ready-to-paste {@code curl} requests.
+ * workers that deliver, defer and hold at realistic rates), the API on {@code 127.0.0.1:8080},
+ * and ready-to-paste {@code curl} requests: two stats requests, then a hold and its release.
  *
  * <pre>
  * java -jar api-adapter/target/sendq-demo.jar [--port 8080] [--bind 127.0.0.1] [--token T]
@@ -230,21 +230,31 @@ public final class DemoServer {
         SendqApi api = SendqApi.create(engine, TokenStore.of(java.util.Map.of(o.token(), TokenScope.allSenders())));
         HttpBinding http = HttpBinding.start(api, address, 8);
         threads.forEach(Thread::start);
-        String url = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort() + SendqApi.STATS_PATH;
+        String base = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort();
+        String url = base + SendqApi.STATS_PATH;
         int sender = o.senders()[0];
         out.println("sendq demo: " + o.senders().length + " sender(s), " + o.messages() + " messages each, "
                 + (frozen ? "frozen (no workers)" : o.workers() + " workers each") + ", listening on " + url);
         out.println("token: " + o.token());
+        String json = "{\"token\": \"" + o.token() + "\", \"id\": " + sender;
         out.println();
         out.println("# JSON, one row per campaign:");
-        out.println("curl -s -X POST " + url + " -H 'Content-Type: application/json' \\");
-        out.println("     -d '{\"token\": \"" + o.token() + "\", \"id\": " + sender + ", \"group\": \"account_campaign\"}'");
+        curl(out, url, "application/json", json + ", \"group\": \"account_campaign\"}");
         out.println();
         out.println("# XML, totals:");
-        out.println("curl -s -X POST " + url + " -H 'Content-Type: application/xml' \\");
-        out.println("     -d '<xml><token>" + o.token() + "</token><id>" + sender + "</id></xml>'");
+        curl(out, url, "application/xml", "<xml><token>" + o.token() + "</token><id>" + sender + "</id></xml>");
+        out.println();
+        out.println("# Hold account 412's mail to Gmail (answers the hold rule's rule_id), then release it (released):");
+        String selector = json + ", \"account_id\": 412, \"isp\": \"Gmail\"}";
+        curl(out, base + SendqApi.HOLD_PATH, "application/json", selector);
+        curl(out, base + SendqApi.RELEASE_PATH, "application/json", selector);
         out.flush();
         return new Running(engine, http, threads);
+    }
+
+    private static void curl(PrintStream out, String url, String contentType, String body) {
+        out.println("curl -s -X POST " + url + " -H 'Content-Type: " + contentType + "' \\");
+        out.println("     -d '" + body + "'");
     }
 
     private static String hostForUrl(String bind) {

@@ -11,8 +11,9 @@ import tools.jackson.dataformat.xml.ser.ToXmlGenerator;
 
 /**
  * Writes the documented envelope, streaming, through one {@link JsonMapper} and one
- * {@link XmlMapper} built once: {@code data} rows (fields in the documented order
- * {@code account_id, campaign_id, hold, isp, new, proc, retry, total}), then {@code error} and
+ * {@link XmlMapper} built once: the answer's own fields (the stats request's {@code data} rows,
+ * fields in the documented order {@code account_id, campaign_id, hold, isp, new, proc, retry,
+ * total}; or an extension's number, such as {@code cancelled}), then {@code error} and
  * {@code error_text}. XML has root {@code <xml>} and one {@code <data>} element per row.
  * Thread-safe.
  */
@@ -61,6 +62,11 @@ final class ResponseWriter {
                 g.writeEndArray();
             }
         };
+    }
+
+    /** One integer field, e.g. {@code "cancelled": 130} / {@code <cancelled>130</cancelled>}. */
+    static Body number(String name, long value) {
+        return g -> g.writeNumberProperty(name, value);
     }
 
     private static void row(JsonGenerator g, StatsRow r) {

@@ -1,31 +1,37 @@
 package dev.sendq.api;
 
-import dev.sendq.core.Grouping;
 import dev.sendq.core.QueueEngine;
 import dev.sendq.core.SenderQueue;
 import dev.sendq.core.Selector;
-import dev.sendq.core.StatsRow;
 import java.lang.System.Logger.Level;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The admin API's sender-queue requests, transport-agnostic: an {@link ApiRequest} in (method,
  * path, query string, content type, body bytes), an {@link ApiResponse} out (status, content
  * type, body bytes). Any HTTP server can host it; {@link HttpBinding} hosts it on the JDK's.
  *
- * <p>Serves {@code POST /api/v1.1/admin/senders/queue/stats/} ("Get sender queue information",
- * also without the trailing slash) from the engine's counters: parameters {@code token},
- * {@code format}, {@code id}, {@code account_id}, {@code campaign_id}, {@code isp},
- * {@code group}, from a JSON, XML or form body or the query string; the token may instead come
+ * <p>Serves, each also without the trailing slash:
+ * <ul>
+ *   <li>{@code POST /api/v1.1/admin/senders/queue/stats/} ("Get sender queue information") from
+ *       the engine's counters: parameters {@code token}, {@code format}, {@code id},
+ *       {@code account_id}, {@code campaign_id}, {@code isp}, {@code group};</li>
+ *   <li>{@code .../queue/purge/} ("Clear sender queue"): cancels the selected NEW, RETRY and HOLD
+ *       messages; {@code token}, {@code format}, {@code id}, {@code account_id},
+ *       {@code campaign_id};</li>
+ *   <li>{@code .../queue/hold/} and {@code .../queue/release/} ("Hold / Release sender queue"):
+ *       add a hold rule for the selector, or lift the rules of exactly that selector; the same
+ *       parameters plus {@code isp}.</li>
+ * </ul>
+ * Parameters come from a JSON, XML or form body or the query string; the token may instead come
  * as {@code Authorization: Bearer <token>}. See {@code docs/api.md} for the full contract and
  * the error table ({@link ApiError}).
  *
  * <p>Thread-safe; build one at start-up and share it. It never answers with a stack trace, a
- * parser's message or a class name, and a bad request never changes the engine.
+ * parser's message or a class name, and a bad request never changes the engine: every check
+ * runs before a request acts.
  */
 public final class SendqApi {
     /** The longest token accepted, in characters. */
@@ -35,10 +41,14 @@ public final class SendqApi {
 
     /** The path of "Get sender queue information". */
     public static final String STATS_PATH = "/api/v1.1/admin/senders/queue/stats/";
+    /** The path of "Clear sender queue". */
+    public static final String PURGE_PATH = "/api/v1.1/admin/senders/queue/purge/";
+    /** The path of "Hold sender queue". */
+    public static final String HOLD_PATH = "/api/v1.1/admin/senders/queue/hold/";
+    /** The path of "Release sender queue". */
+    public static final String RELEASE_PATH = "/api/v1.1/admin/senders/queue/release/";
 
     private static final System.Logger LOG = System.getLogger(SendqApi.class.getName());
-    private static final Set<String> STATS_PARAMETERS =
-            Set.of("token", "format", "id", "account_id", "campaign_id", "isp", "group");
 
     private final QueueEngine engine;
     private final TokenStore tokens;
@@ -72,7 +82,7 @@ public final class SendqApi {
 
     /** Whether this API answers requests to {@code path} (the server may route only those here). */
     public boolean handles(String path) {
-        return route(path) != null;
+        return RequestKind.forPath(path) != null;
     }
 
     /**
@@ -100,8 +110,8 @@ public final class SendqApi {
     private ApiResponse answer(ApiRequest request, boolean oversized) {
         Format format = RequestReader.formatOf(request.contentType());
         try {
-            String route = route(request.path());
-            if (route == null) {
+            RequestKind kind = RequestKind.forPath(request.path());
+            if (kind == null) {
                 throw new ApiException(ApiError.NOT_FOUND);
             }
             if (!"POST".equals(request.method())) {
@@ -125,8 +135,12 @@ public final class SendqApi {
                 }
             }
             TokenScope scope = authenticate(p, request.authorization());
-            p.onlyThese(STATS_PARAMETERS);
-            return ok(format, stats(p, scope));
+            p.onlyThese(kind.parameters);
+            Selector selector = selector(p, kind.selectsIsp());
+            RequestKind.Action action = kind.prepare(p, selector);
+            SenderQueue sender = sender(p, scope);
+            // Every check has passed: only now does the request touch the engine.
+            return ok(format, action.apply(sender));
         } catch (ApiException e) {
             return error(format, e.error(), e.getMessage());
         } catch (RuntimeException | Error e) {
@@ -136,16 +150,6 @@ public final class SendqApi {
             LOG.log(Level.ERROR, "internal error answering " + request.method() + " " + safePath(request.path()), e);
             return error(format, ApiError.INTERNAL, ApiError.INTERNAL.text());
         }
-    }
-
-    private static String route(String path) {
-        if (path == null) {
-            return null;
-        }
-        if (path.equals(STATS_PATH) || path.equals(STATS_PATH.substring(0, STATS_PATH.length() - 1))) {
-            return STATS_PATH;
-        }
-        return null;
     }
 
     private TokenScope authenticate(Params p, String authorization) throws ApiException {
@@ -185,27 +189,20 @@ public final class SendqApi {
         return token;
     }
 
-    private ResponseWriter.Body stats(Params p, TokenScope scope) throws ApiException {
+    /** The account / campaign / ISP selector every request has ({@code isp} only where accepted). */
+    private static Selector selector(Params p, boolean withIsp) throws ApiException {
         int account = p.nonNegativeInt("account_id");
         int campaign = p.nonNegativeInt("campaign_id");
-        String isp = p.text("isp");
-        Selector filter;
+        String isp = withIsp ? p.text("isp") : null;
         try {
-            filter = new Selector(Math.max(account, 0), Math.max(campaign, 0), isp);
+            return new Selector(Math.max(account, 0), Math.max(campaign, 0), isp);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("isp"); // too long, control characters, unpaired surrogates
         }
-        String group = p.text("group");
-        Grouping grouping;
-        if (group == null || group.isEmpty()) {
-            grouping = Grouping.TOTAL;
-        } else {
-            try {
-                grouping = Grouping.fromParameter(group);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("group");
-            }
-        }
+    }
+
+    /** The sender named by {@code id}, once the token may act on it: error 3, 4, 6 or 5 otherwise. */
+    private SenderQueue sender(Params p, TokenScope scope) throws ApiException {
         int id = p.nonNegativeInt("id");
         if (id < 0) {
             throw ApiException.missing("id");
@@ -216,9 +213,7 @@ public final class SendqApi {
         if (!scope.allows(id)) {
             throw new ApiException(ApiError.FORBIDDEN_SENDER);
         }
-        SenderQueue sender = engine.findSender(id).orElseThrow(() -> new ApiException(ApiError.SENDER_NOT_FOUND));
-        List<StatsRow> rows = sender.stats(filter, grouping);
-        return ResponseWriter.statsRows(rows);
+        return engine.findSender(id).orElseThrow(() -> new ApiException(ApiError.SENDER_NOT_FOUND));
     }
 
     private ApiResponse ok(Format format, ResponseWriter.Body body) {

@@ -7,10 +7,13 @@ import static dev.sendq.api.Fixtures.xmlWithToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sendq.core.HoldRule;
 import dev.sendq.core.QueueEngine;
+import dev.sendq.core.Selector;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,8 +28,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Distinct bad inputs, each answered with its exact error code and HTTP status, with no
  * {@code data}, nothing from inside (no stack trace, class, package or parser text), quickly,
- * and without moving any of the engine's counters. The same list is replayed over a real socket
- * by {@link HttpBindingTest}.
+ * and without moving any of the engine's counters. Every input is sent to each request's path
+ * (stats, purge, hold, release), whose answers must be the same: the requests share one set of
+ * rules; purge, hold and release also refuse the stats parameters they do not take. The engine
+ * has a hold rule on every sender, so that a release that got through would show too. The same
+ * lists are replayed over a real socket by {@link HttpBindingTest}.
  */
 class BadInputTest {
     /** One bad input: the request, the body limit of the API it is sent to, and the answer expected. */
@@ -40,10 +46,34 @@ class BadInputTest {
             String t = ct.split(";")[0].strip().toLowerCase(Locale.ROOT);
             return t.equals("application/xml") || t.equals("text/xml");
         }
+
+        /**
+         * The same bad input sent to another request: the stats path in the request, whatever its
+         * case or suffix, becomes {@code target}; other paths stay as they are.
+         */
+        Case at(String target) {
+            String stats = SendqApi.STATS_PATH.substring(0, SendqApi.STATS_PATH.length() - 1);
+            String to = target.substring(0, target.length() - 1);
+            String p = request.path();
+            String moved = p;
+            if (p.startsWith(stats)) {
+                moved = to + p.substring(stats.length());
+            } else if (p.startsWith(stats.toUpperCase(Locale.ROOT))) {
+                moved = (to + p.substring(stats.length())).toUpperCase(Locale.ROOT);
+            }
+            ApiRequest r = request;
+            return new Case(name, new ApiRequest(r.method(), moved, r.query(), r.contentType(), r.authorization(),
+                    r.body()), maxBody, status, code);
+        }
     }
+
+    /** The path of every request: each bad input is sent to each. */
+    static final List<String> PATHS =
+            List.of(SendqApi.STATS_PATH, SendqApi.PURGE_PATH, SendqApi.HOLD_PATH, SendqApi.RELEASE_PATH);
 
     private static final int LIMIT = SendqApi.DEFAULT_MAX_BODY_BYTES;
     private static final List<Case> CASES = new ArrayList<>();
+    private static final Map<String, List<Case>> BY_PATH = new LinkedHashMap<>();
 
     private static void add(String name, ApiRequest r, int status, int code) {
         add(name, r, LIMIT, status, code);
@@ -308,6 +338,26 @@ class BadInputTest {
         add("sender not found", json(jsonWithToken("\"id\":121")), 404, 5);
         add("scoped token, other sender", json("{\"token\":\"t2\",\"id\":120}"), 403, 6);
         add("scoped token, missing sender", json("{\"token\":\"t2\",\"id\":121}"), 403, 6);
+
+        // ---- the same inputs to purge, hold and release, and the stats parameters those do not take
+        BY_PATH.put(SendqApi.STATS_PATH, List.copyOf(CASES));
+        for (String target : PATHS.subList(1, PATHS.size())) {
+            List<Case> list = new ArrayList<>();
+            for (Case c : CASES) {
+                list.add(c.at(target));
+            }
+            list.add(new Case("group is no parameter of this request", Fixtures.post(target, "application/json",
+                    jsonWithToken("\"id\":119,\"group\":\"total\"")), LIMIT, 400, 4));
+            list.add(new Case("group is no parameter of this request, even empty", Fixtures.post(target,
+                    "application/x-www-form-urlencoded", "token=" + TOKEN + "&id=119&group="), LIMIT, 400, 4));
+            if (target.equals(SendqApi.PURGE_PATH)) {
+                list.add(new Case("isp is no parameter of purge", Fixtures.post(target, "application/json",
+                        jsonWithToken("\"id\":119,\"isp\":\"Gmail\"")), LIMIT, 400, 4));
+                list.add(new Case("isp is no parameter of purge, even empty", Fixtures.post(target, "application/xml",
+                        xmlWithToken("<id>119</id><isp></isp>")), LIMIT, 400, 4));
+            }
+            BY_PATH.put(target, List.copyOf(list));
+        }
     }
 
     private static String manyMembers(int n) {
@@ -326,32 +376,56 @@ class BadInputTest {
         return b.toString();
     }
 
-    /** The cases, for other tests. */
+    /** The cases of the stats request, for other tests. */
     static List<Case> cases() {
-        return List.copyOf(CASES);
+        return cases(SendqApi.STATS_PATH);
+    }
+
+    /** The cases of the request at {@code path} (one of {@link #PATHS}), for other tests. */
+    static List<Case> cases(String path) {
+        return BY_PATH.get(path);
+    }
+
+    /** What to put before a case's name in reports: nothing for stats, else e.g. {@code "hold: "}. */
+    static String label(String path) {
+        if (path.equals(SendqApi.STATS_PATH)) {
+            return "";
+        }
+        String p = path.substring(0, path.length() - 1);
+        return p.substring(p.lastIndexOf('/') + 1) + ": ";
     }
 
     static Stream<Arguments> badInputs() {
-        return CASES.stream().map(c -> Arguments.argumentSet(c.name(), c));
+        return PATHS.stream().flatMap(p -> cases(p).stream().map(c -> Arguments.argumentSet(label(p) + c.name(), c)));
     }
 
     private static QueueEngine engine;
     private static SendqApi api;
 
+    /** The documented queue under a hold rule for all of sender 119: NEW and RETRY count as HOLD. */
+    private static final Map<String, String> HELD_TOTAL_ROW = Fixtures.row(0, 0, "", 80 + 110 + 40, 0, 110, 0);
+
     @BeforeAll
     static void setUp() {
         engine = Fixtures.documentedEngine();
+        // A rule on each sender, with the selector most bad inputs name (all of it): a release that
+        // got through would lift it, and the snapshot would show.
+        engine.sender(119).hold(Selector.ALL);
+        engine.sender(120).hold(Selector.ALL);
         api = Fixtures.api(engine);
+    }
+
+    /** The API with the body limit the case is about. */
+    private static SendqApi apiFor(Case c) {
+        return c.maxBody() == LIMIT ? api : SendqApi.create(engine, TokenStore.parse(Fixtures.TOKENS), c.maxBody());
     }
 
     @ParameterizedTest
     @MethodSource("badInputs")
     void badInputIsAnsweredWithItsErrorAndChangesNothing(Case c) {
-        SendqApi target = c.maxBody() == LIMIT ? api
-                : SendqApi.create(engine, TokenStore.parse(Fixtures.TOKENS), c.maxBody());
         List<Object> before = Fixtures.snapshot(engine);
         long t0 = System.nanoTime();
-        ApiResponse r = target.handle(c.request());
+        ApiResponse r = apiFor(c).handle(c.request());
         long millis = (System.nanoTime() - t0) / 1_000_000;
         Fixtures.Envelope e = Fixtures.error(r, c.status(), c.code());
         assertThat(e.xml()).as("answered in the body's format").isEqualTo(c.xmlAnswer());
@@ -362,15 +436,22 @@ class BadInputTest {
     }
 
     @Test
-    void thereAreAtLeastFortyDistinctBadInputs() {
-        Set<String> names = new HashSet<>();
-        Set<String> requests = new HashSet<>();
-        for (Case c : CASES) {
-            assertThat(names.add(c.name())).as("unique name %s", c.name()).isTrue();
-            ApiRequest r = c.request();
-            String key = r.method() + " " + r.path() + "?" + r.query() + " " + r.contentType() + " " + r.authorization()
-                    + " " + new String(r.body(), StandardCharsets.ISO_8859_1) + " " + c.maxBody();
-            assertThat(requests.add(key)).as("distinct request %s", c.name()).isTrue();
+    void thereAreAtLeastFortyDistinctBadInputsForEveryRequest() {
+        for (String path : PATHS) {
+            Set<String> names = new HashSet<>();
+            Set<String> requests = new HashSet<>();
+            for (Case c : cases(path)) {
+                assertThat(names.add(c.name())).as("unique name %s", c.name()).isTrue();
+                ApiRequest r = c.request();
+                String key = r.method() + " " + r.path() + "?" + r.query() + " " + r.contentType() + " "
+                        + r.authorization() + " " + new String(r.body(), StandardCharsets.ISO_8859_1) + " " + c.maxBody();
+                assertThat(requests.add(key)).as("distinct request %s", c.name()).isTrue();
+                if (!path.equals(SendqApi.STATS_PATH)) {
+                    assertThat(r.path().toLowerCase(Locale.ROOT)).as("%s%s", label(path), c.name()).doesNotContain("/stats");
+                }
+            }
+            assertThat(cases(path)).hasSizeGreaterThanOrEqualTo(CASES.size());
+            assertThat(cases(path).stream().filter(c -> c.request().path().startsWith(path))).hasSizeGreaterThan(100);
         }
         assertThat(CASES).hasSizeGreaterThanOrEqualTo(40);
     }
@@ -397,7 +478,7 @@ class BadInputTest {
                 if (r.status() == 400) {
                     Fixtures.error(r, 400, 1);
                 } else {
-                    assertThat(Fixtures.ok(r).data()).containsExactly(Fixtures.row(0, 0, "", 80, 110, 110, 40));
+                    assertThat(Fixtures.ok(r).data()).containsExactly(HELD_TOTAL_ROW);
                 }
                 assertThat(r.bodyText()).doesNotContain("root:");
             }
@@ -413,10 +494,13 @@ class BadInputTest {
 
     @Test
     void theEngineStillAnswersAfterEveryBadInput() {
-        for (Case c : CASES) {
-            api.handle(c.request());
+        for (String path : PATHS) {
+            for (Case c : cases(path)) {
+                apiFor(c).handle(c.request());
+            }
         }
         Fixtures.Envelope e = Fixtures.ok(api.handle(Fixtures.json(jsonWithToken("\"id\":119"))));
-        assertThat(e.data()).containsExactly(Fixtures.row(0, 0, "", 80, 110, 110, 40));
+        assertThat(e.data()).containsExactly(HELD_TOTAL_ROW);
+        assertThat(engine.sender(119).holdRules()).extracting(HoldRule::selector).containsExactly(Selector.ALL);
     }
 }

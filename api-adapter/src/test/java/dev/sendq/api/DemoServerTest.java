@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sendq.core.Grouping;
+import dev.sendq.core.HoldRule;
 import dev.sendq.core.Selector;
 import dev.sendq.core.SenderQueue;
 import dev.sendq.core.StatsRow;
@@ -118,19 +119,55 @@ class DemoServerTest {
                 .contains("curl -s -X POST");
     }
 
+    /**
+     * Runs the printed curl lines, in order, on a demo of their own (the hold and release lines
+     * change the queue: releasing turns held RETRY messages into NEW ones).
+     */
     @Test
     void theCurlLinesItPrintsWork() throws IOException {
-        Matcher m = Pattern.compile("-H 'Content-Type: ([^']+)' \\\\\\R\\s+-d '([^']+)'").matcher(printed);
-        int found = 0;
-        while (m.find()) {
-            RawHttp.Response r = RawHttp.exchange(frozen.http.address(), RawHttp.request("POST", SendqApi.STATS_PATH,
-                    Map.of("Content-Type", m.group(1)), m.group(2).getBytes(StandardCharsets.UTF_8), true), 10_000);
-            Fixtures.Envelope e = Fixtures.ok(r.asApiResponse());
-            assertThat(e.xml()).isEqualTo(m.group(1).contains("xml"));
-            assertThat(e.data()).isNotEmpty();
-            found++;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DemoServer.Running demo = DemoServer.start(DemoServer.parse(new String[] {"--port", "0", "--workers", "0",
+                "--messages", "3000", "--token", TOKEN, "--seed", "7"}), new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            String lines = out.toString(StandardCharsets.UTF_8);
+            String base = "http://127.0.0.1:" + demo.http.address().getPort();
+            Matcher m = Pattern.compile("curl -s -X POST (\\S+) -H 'Content-Type: ([^']+)' \\\\\\R\\s+-d '([^']+)'")
+                    .matcher(lines);
+            SenderQueue q = demo.engine.sender(119);
+            List<String> paths = new ArrayList<>();
+            while (m.find()) {
+                assertThat(m.group(1)).startsWith(base);
+                String path = m.group(1).substring(base.length());
+                paths.add(path);
+                RawHttp.Response r = RawHttp.exchange(demo.http.address(), RawHttp.request("POST", path,
+                        Map.of("Content-Type", m.group(2)), m.group(3).getBytes(StandardCharsets.UTF_8), true), 10_000);
+                switch (path) {
+                    case SendqApi.STATS_PATH -> {
+                        Fixtures.Envelope e = Fixtures.ok(r.asApiResponse());
+                        assertThat(e.xml()).isEqualTo(m.group(2).contains("xml"));
+                        assertThat(e.data()).isNotEmpty();
+                    }
+                    case SendqApi.HOLD_PATH -> {
+                        long ruleId = Fixtures.okWith(r.asApiResponse(), "rule_id");
+                        assertThat(q.holdRules()).extracting(HoldRule::id).contains(ruleId);
+                        StatsRow held = q.stats(new Selector(412, 0, "Gmail"), Grouping.TOTAL).get(0);
+                        assertThat(held.hold()).isPositive();
+                        assertThat(held.newCount() + held.retry()).isZero();
+                    }
+                    case SendqApi.RELEASE_PATH -> {
+                        assertThat(Fixtures.okWith(r.asApiResponse(), "released")).isEqualTo(1);
+                        assertThat(q.holdRules()).extracting(HoldRule::selector)
+                                .containsExactly(Selector.campaign(306, 4914));
+                        assertThat(q.stats(new Selector(412, 0, "Gmail"), Grouping.TOTAL).get(0).newCount()).isPositive();
+                    }
+                    default -> throw new AssertionError("unexpected path " + path);
+                }
+            }
+            assertThat(paths).as("curl lines in:%n%s", lines).containsExactly(SendqApi.STATS_PATH, SendqApi.STATS_PATH,
+                    SendqApi.HOLD_PATH, SendqApi.RELEASE_PATH);
+        } finally {
+            demo.close();
         }
-        assertThat(found).as("curl lines in:%n%s", printed).isEqualTo(2);
     }
 
     @Test

@@ -117,7 +117,11 @@ final class Fixtures {
     }
 
     static ApiRequest post(String contentType, String body) {
-        return new ApiRequest("POST", PATH, null, contentType, null, body == null ? null : utf8(body));
+        return post(PATH, contentType, body);
+    }
+
+    static ApiRequest post(String path, String contentType, String body) {
+        return new ApiRequest("POST", path, null, contentType, null, body == null ? null : utf8(body));
     }
 
     static ApiRequest json(String body) {
@@ -148,9 +152,12 @@ final class Fixtures {
 
     // ------------------------------------------------------------------ answers
 
-    /** One answer, parsed strictly: field names in document order, rows as ordered text maps. */
+    /**
+     * One answer, parsed strictly: field names in document order, rows as ordered text maps, and
+     * the integer fields of an extension answer (such as {@code cancelled}) by name.
+     */
     record Envelope(boolean xml, List<String> topLevelNames, int error, String errorText,
-                    List<Map<String, String>> data) {
+                    List<Map<String, String>> data, Map<String, String> fields) {
         boolean hasData() {
             return data != null;
         }
@@ -177,6 +184,13 @@ final class Fixtures {
                 .isTrue();
         List<String> names = new ArrayList<>(root.propertyNames());
         List<Map<String, String>> data = null;
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String name : names) {
+            if (!List.of("data", "error", "error_text").contains(name)) {
+                assertThat(root.get(name).isIntegralNumber()).as("%s is a JSON integer", name).isTrue();
+                fields.put(name, root.get(name).asString());
+            }
+        }
         if (root.has("data")) {
             assertThat(root.get("data").isArray()).isTrue();
             data = new ArrayList<>();
@@ -196,7 +210,7 @@ final class Fixtures {
         }
         assertThat(root.get("error").isInt()).as("error is an int").isTrue();
         assertThat(root.get("error_text").isString()).as("error_text is a string").isTrue();
-        return new Envelope(false, names, root.get("error").asInt(), root.get("error_text").asString(), data);
+        return new Envelope(false, names, root.get("error").asInt(), root.get("error_text").asString(), data, fields);
     }
 
     static Envelope parseXml(byte[] body) {
@@ -217,6 +231,7 @@ final class Fixtures {
         assertThat(root.getAttributes().getLength()).isZero();
         List<String> names = new ArrayList<>();
         List<Map<String, String>> data = null;
+        Map<String, String> fields = new LinkedHashMap<>();
         String error = null;
         String errorText = null;
         for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
@@ -244,13 +259,18 @@ final class Fixtures {
                 }
                 case "error" -> error = e.getTextContent();
                 case "error_text" -> errorText = e.getTextContent();
-                default -> throw new AssertionError("unexpected element <" + name + "> in " + new String(body,
-                        StandardCharsets.UTF_8));
+                default -> {
+                    if (e.getElementsByTagName("*").getLength() > 0 || fields.containsKey(name)) {
+                        throw new AssertionError("unexpected element <" + name + "> in " + new String(body,
+                                StandardCharsets.UTF_8));
+                    }
+                    fields.put(name, e.getTextContent());
+                }
             }
         }
         assertThat(error).as("<error>").isNotNull();
         assertThat(errorText).as("<error_text>").isNotNull();
-        return new Envelope(true, names, Integer.parseInt(error), errorText, data);
+        return new Envelope(true, names, Integer.parseInt(error), errorText, data, fields);
     }
 
     /** Asserts a successful answer and checks every row's shape and arithmetic; returns it. */
@@ -264,6 +284,20 @@ final class Fixtures {
             assertRowIsSane(row);
         }
         return e;
+    }
+
+    /**
+     * Asserts the successful answer of an extension request: exactly {@code field}, {@code error}
+     * and {@code error_text}, in that order; returns the field's value.
+     */
+    static long okWith(ApiResponse r, String field) {
+        Envelope e = envelope(r);
+        assertThat(r.status()).as("status of %s", r.bodyText()).isEqualTo(200);
+        assertThat(e.error()).isZero();
+        assertThat(e.errorText()).isEqualTo("Successful operation");
+        assertThat(e.topLevelNames()).containsExactly(field, "error", "error_text");
+        assertThat(r.headers()).isEmpty();
+        return Long.parseLong(e.fields().get(field));
     }
 
     static void assertRowIsSane(Map<String, String> row) {
