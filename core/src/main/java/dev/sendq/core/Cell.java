@@ -1,5 +1,7 @@
 package dev.sendq.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 
 /**
@@ -29,11 +31,24 @@ final class Cell extends CellCounters {
     /** Former retry heaps relabelled NEW when a hold rule was lifted, drained by take. */
     final ArrayDeque<MsgHeap> released = new ArrayDeque<>(0);
 
+    private static final VarHandle REASONS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int REASON_COUNT = RetryReason.values().length;
+    /**
+     * RETRY messages by {@link RetryReason}, allocated at the first deferral; written under the
+     * sender's lock (release), read by anyone (acquire). Their sum is the RETRY count when quiet.
+     */
+    private volatile long[] retryByReason;
+
     /** Active hold rules matching this cell. */
     int ruleHolds;
     private volatile boolean heldByRule;
 
     // Scheduling, guarded by the sender's lock.
+    static final Limiter[] NO_LIMITERS = {};
+    /** The rate limits whose selector matches this cell. */
+    Limiter[] limiters = NO_LIMITERS;
+    /** The limiter this cell waits on for a permit, or {@code null}; then it is in no ring or timer. */
+    Limiter parkedOn;
     boolean inRing;
     int timerIndex = -1;
     long timerKey;
@@ -53,9 +68,57 @@ final class Cell extends CellCounters {
         heldByRule = held;
     }
 
+    /** A message of this cell entered (+1) or left (-1) RETRY for {@code reason}; under the lock. */
+    void countRetryReason(int reason, int delta) {
+        long[] a = retryByReason;
+        if (a == null) {
+            a = new long[REASON_COUNT];
+            retryByReason = a;
+        }
+        REASONS.setRelease(a, reason, a[reason] + delta);
+    }
+
+    /** Every RETRY message left RETRY at once (a hold rule's lift); under the lock. */
+    void clearRetryReasons() {
+        long[] a = retryByReason;
+        if (a != null) {
+            for (int r = 0; r < REASON_COUNT; r++) {
+                REASONS.setRelease(a, r, 0L);
+            }
+        }
+    }
+
+    /**
+     * Reads the RETRY count per reason into {@code out[0 .. reasons)}, each clamped at zero; all
+     * zero while a hold rule holds the cell (its RETRY messages count as HOLD). Any thread.
+     */
+    void readRetryReasons(long[] out) {
+        long[] a = retryByReason;
+        boolean h = heldByRule;
+        for (int r = 0; r < REASON_COUNT; r++) {
+            out[r] = a == null || h ? 0 : Math.max(0, (long) REASONS.getAcquire(a, r));
+        }
+    }
+
     /** Whether a NEW message is waiting (ready or released). */
     boolean hasNew() {
         return !ready.isEmpty() || !released.isEmpty();
+    }
+
+    /** Takes the retry due first, or {@code null}; under the lock. */
+    Msg pollRetry() {
+        Msg m = retry.poll();
+        if (m != null) {
+            countRetryReason(m.retryReason, -1);
+        }
+        return m;
+    }
+
+    /** Queues a deferred message in RETRY (its due time set) for {@code reason}; under the lock. */
+    void addRetry(Msg m, RetryReason reason) {
+        m.retryReason = (byte) reason.ordinal();
+        retry.add(m);
+        countRetryReason(reason.ordinal(), 1);
     }
 
     /** Takes the next NEW message: ready ones first, then released retries. */
@@ -79,6 +142,9 @@ final class Cell extends CellCounters {
     void unlink(Msg m) {
         Container c = m.container;
         c.remove(m);
+        if (c == retry) {
+            countRetryReason(m.retryReason, -1);
+        }
         if (c != retry && c != ready && c != held && c.isEmpty()) {
             released.remove(c);
         }

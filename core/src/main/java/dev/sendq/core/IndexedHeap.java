@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A binary min-heap whose elements know their slot, so that removing or re-keying one in the
- * middle is O(log n). Serves {@link MsgHeap} (messages by due time) and {@link CellTimer}
+ * middle is O(log n). Serves {@link MsgHeap} (messages by due time) and {@link KeyedTimer}
  * (cells by next due time). Not thread-safe: guarded by the sender's lock.
  *
  * @param <E> the element type

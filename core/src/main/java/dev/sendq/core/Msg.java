@@ -45,6 +45,8 @@ final class Msg implements MessageInfo {
     Msg next;
     int heapIndex = -1;
     long dueAt;
+    /** While in RETRY: the {@link RetryReason} ordinal it was deferred for; under the lock. */
+    byte retryReason;
     /** The next (older) message of the sender's inbox; written before the push that publishes it. */
     Msg inboxNext;
 

@@ -137,26 +137,48 @@ public final class QueueEngine {
 
     /**
      * The attempt was deferred: PROC to RETRY, due after the retry policy's backoff; or gone as
-     * EXPIRED when the policy's limits are reached.
+     * EXPIRED when the policy's limits are reached. The reason is {@link RetryReason#UNSPECIFIED}.
      *
      * @throws LeaseExpiredException      if the lease ran out or its message was taken again
      * @throws IllegalTransitionException if the attempt was already reported or the message held
      */
     public void defer(Lease lease) {
-        senderOf(lease).defer(lease, 0, true);
+        defer(lease, RetryReason.UNSPECIFIED);
+    }
+
+    /**
+     * The attempt was deferred for {@code reason}: PROC to RETRY, due after the retry policy's
+     * backoff; or gone as EXPIRED when the policy's limits are reached.
+     *
+     * @throws LeaseExpiredException      if the lease ran out or its message was taken again
+     * @throws IllegalTransitionException if the attempt was already reported or the message held
+     */
+    public void defer(Lease lease, RetryReason reason) {
+        senderOf(lease).defer(lease, 0, true, reason);
     }
 
     /**
      * The attempt was deferred for {@code delay} (e.g. as the remote side asked): PROC to
-     * RETRY, or gone as EXPIRED when the policy's limits are reached.
+     * RETRY, or gone as EXPIRED when the policy's limits are reached. The reason is
+     * {@link RetryReason#UNSPECIFIED}.
      *
      * @see #defer(Lease)
      */
     public void defer(Lease lease, Duration delay) {
+        defer(lease, delay, RetryReason.UNSPECIFIED);
+    }
+
+    /**
+     * The attempt was deferred for {@code delay}, for {@code reason}.
+     *
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @see #defer(Lease)
+     */
+    public void defer(Lease lease, Duration delay, RetryReason reason) {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay must not be negative: " + delay);
         }
-        senderOf(lease).defer(lease, plus(now(), saturatedMillis(delay)), false);
+        senderOf(lease).defer(lease, plus(now(), saturatedMillis(delay)), false, reason);
     }
 
     /**
@@ -165,7 +187,16 @@ public final class QueueEngine {
      * @see #defer(Lease)
      */
     public void deferUntil(Lease lease, Instant due) {
-        senderOf(lease).defer(lease, saturatedEpochMillis(due), false);
+        deferUntil(lease, due, RetryReason.UNSPECIFIED);
+    }
+
+    /**
+     * The attempt was deferred until {@code due}, for {@code reason}.
+     *
+     * @see #defer(Lease)
+     */
+    public void deferUntil(Lease lease, Instant due, RetryReason reason) {
+        senderOf(lease).defer(lease, saturatedEpochMillis(due), false, reason);
     }
 
     /**

@@ -6,7 +6,8 @@ import java.util.ArrayDeque;
  * Where a sender's work can be found: a ring of cells with something ready now (served
  * round-robin by {@code take}), and a timer of cells whose earliest retry is still in the
  * future. A cell held by a rule is in neither (a ring entry left behind is dropped when it
- * comes up). Guarded by the sender's lock.
+ * comes up), and so is a cell parked on a rate limiter ({@link Cell#parkedOn}). Guarded by the
+ * sender's lock.
  */
 final class ReadyCells {
     private final ArrayDeque<Cell> ring = new ArrayDeque<>();
@@ -14,6 +15,9 @@ final class ReadyCells {
 
     /** Puts the cell where its work can be found, after any change to its containers or holds. */
     void reschedule(Cell c, long now) {
+        if (c.parkedOn != null) {
+            return; // waits for a permit; its limiter puts it back
+        }
         if (c.ruleHolds > 0) {
             timer.cancel(c);
             return;
@@ -32,6 +36,11 @@ final class ReadyCells {
         if (c.hasNew()) {
             offer(c);
         }
+    }
+
+    /** The cell starts waiting on a rate limiter ({@link Cell#parkedOn} set): out of the timer too. */
+    void parked(Cell c) {
+        timer.cancel(c);
     }
 
     /** Moves the cells whose retries came due into the ring. */

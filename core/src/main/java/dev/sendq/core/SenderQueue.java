@@ -6,9 +6,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -57,6 +61,8 @@ public final class SenderQueue {
     private final ReadyCells ready = new ReadyCells();
     private final LeaseRing leases = new LeaseRing();
     private final HoldRuleSet rules = new HoldRuleSet();
+    private final List<Limiter> limiters = new ArrayList<>();
+    private final LimiterTimer limiterTimer = new LimiterTimer();
     /** The earliest instant at which maintenance has something to do; read without the lock. */
     private volatile long nextDeadline = Long.MAX_VALUE;
     /**
@@ -67,6 +73,8 @@ public final class SenderQueue {
     private volatile Msg inbox;
     /** Takers waiting on {@link #workOrDeadline}; written under the lock, read by lock-free enqueues. */
     private volatile int waitingTakers;
+    /** Snapshots taken of this sender: the generation of the next one, minus one. */
+    private final AtomicLong generation = new AtomicLong();
 
     private static final VarHandle INBOX;
 
@@ -163,7 +171,7 @@ public final class SenderQueue {
                 case NEW, PROC -> c.ready.addLast(m);
                 case RETRY -> {
                     m.dueAt = s.dueAtMillis();
-                    c.retry.add(m);
+                    c.addRetry(m, s.retryReason());
                 }
                 case HOLD -> c.held.addLast(m);
                 default -> throw new AssertionError(state);
@@ -307,6 +315,7 @@ public final class SenderQueue {
         Cell c = new Cell(this, accountId, campaignId, isp);
         c.ruleHolds = rules.matching(c);
         c.setHeldByRule(c.ruleHolds > 0);
+        c.limiters = limitersOf(c);
         long key = CellTable.key(accountId, campaignId);
         Object o = cellTable.get(key);
         if (o == null) {
@@ -400,19 +409,24 @@ public final class SenderQueue {
             if (c.ruleHolds > 0) {
                 continue;
             }
+            boolean retryDue = c.retry.minDue() <= now;
+            if (!retryDue && !c.hasNew()) {
+                ready.reschedule(c, now); // a ring entry left behind
+                continue;
+            }
+            if (c.limiters.length > 0 && !admit(c, now)) {
+                continue; // parked on the limiter that refused: it is not counted as an attempt
+            }
             Msg m;
             MessageState from;
-            if (c.retry.minDue() <= now) {
-                m = c.retry.poll();
+            if (retryDue) {
+                m = c.pollRetry();
                 from = MessageState.RETRY;
             } else {
                 m = c.pollNew();
                 from = MessageState.NEW;
             }
             ready.reschedule(c, now);
-            if (m == null) {
-                continue;
-            }
             long w = m.word();
             int attempt = Msg.attempts(w) + 1;
             if (!m.casState(w, Msg.pack(attempt, Msg.PROC))) {
@@ -427,6 +441,154 @@ public final class SenderQueue {
             return true;
         }
         return false;
+    }
+
+    // ------------------------------------------------------------------ rate limits
+
+    /**
+     * Takes a permit of every limiter of the cell, or none: if one refuses, the cell is parked on
+     * it until its next permit and nothing is consumed. Under the lock.
+     */
+    private boolean admit(Cell c, long now) {
+        Limiter[] ls = c.limiters;
+        for (Limiter l : ls) {
+            if (!l.conforms(now)) {
+                c.parkedOn = l;
+                l.parked.addLast(c);
+                ready.parked(c);
+                limiterTimer.schedule(l, l.nextPermitAt());
+                publishDeadline();
+                return false;
+            }
+        }
+        for (Limiter l : ls) {
+            l.consume(now);
+        }
+        return true;
+    }
+
+    /** Limiters whose next permit has come: as many parked cells as permits go back to the ring. */
+    private void wakeLimiters(long now) {
+        while (limiterTimer.nextKey() <= now) {
+            Limiter l = limiterTimer.poll();
+            for (long n = Math.max(1, l.available(now)); n > 0 && !l.parked.isEmpty(); n--) {
+                unpark(l.parked.pollFirst(), now);
+            }
+            if (!l.parked.isEmpty()) {
+                limiterTimer.schedule(l, Math.max(now + 1, l.nextPermitAt()));
+            }
+        }
+    }
+
+    private void unpark(Cell c, long now) {
+        c.parkedOn = null;
+        ready.reschedule(c, now);
+    }
+
+    /**
+     * Limits how fast {@code take} hands out the messages of the cells {@code scope} selects, all
+     * of them together: {@code Selector.isp("Gmail")} limits the sender's Gmail traffic,
+     * a selector naming account, campaign and ISP limits one cell. A message that may not go yet
+     * stays where it is (NEW or RETRY, ready) and is not counted as an attempt; its cell waits
+     * for the next permit while other cells are served. Setting a limit for a scope that has
+     * one changes its rate at once (limits can be changed at run time). Costs O(cells).
+     *
+     * @return the limit this replaced, or {@code null}
+     */
+    public RateLimit setRateLimit(Selector scope, RateLimit limit) {
+        Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(limit, "limit");
+        lock.lock();
+        try {
+            long now = begin();
+            Limiter l = findLimiter(scope);
+            if (l != null) {
+                RateLimit old = l.limit;
+                l.setLimit(limit);
+                if (l.timerIndex >= 0) {
+                    limiterTimer.schedule(l, Math.max(now, l.nextPermitAt()));
+                }
+                publishDeadline();
+                return old;
+            }
+            l = new Limiter(scope, limit);
+            limiters.add(l);
+            relinkLimiters();
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes the rate limit of exactly this scope (ISP compared case-insensitively); its waiting
+     * cells are served again at once.
+     *
+     * @return the removed limit, or {@code null} if the scope had none
+     */
+    public RateLimit removeRateLimit(Selector scope) {
+        Objects.requireNonNull(scope, "scope");
+        lock.lock();
+        try {
+            long now = begin();
+            Limiter l = findLimiter(scope);
+            if (l == null) {
+                return null;
+            }
+            limiters.remove(l);
+            limiterTimer.cancel(l);
+            relinkLimiters();
+            while (!l.parked.isEmpty()) {
+                unpark(l.parked.pollFirst(), now);
+            }
+            publishDeadline();
+            workOrDeadline.signalAll();
+            return l.limit;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The rate limits of this sender by scope, in the order they were set. */
+    public Map<Selector, RateLimit> rateLimits() {
+        lock.lock();
+        try {
+            Map<Selector, RateLimit> out = new LinkedHashMap<>();
+            for (Limiter l : limiters) {
+                out.put(l.selector, l.limit);
+            }
+            return Collections.unmodifiableMap(out);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Limiter findLimiter(Selector scope) {
+        for (Limiter l : limiters) {
+            if (l.selector.sameAs(scope)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** Recomputes every cell's limiters after the set changed; O(cells × limiters). */
+    private void relinkLimiters() {
+        Cell[] arr = cells;
+        for (int i = 0, n = cellCount; i < n; i++) {
+            arr[i].limiters = limitersOf(arr[i]);
+        }
+    }
+
+    private Limiter[] limitersOf(Cell c) {
+        Limiter[] out = Cell.NO_LIMITERS;
+        for (Limiter l : limiters) {
+            if (l.selector.matches(c.accountId, c.campaignId, c.isp)) {
+                out = Arrays.copyOf(out, out.length + 1);
+                out[out.length - 1] = l;
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ time
@@ -459,6 +621,7 @@ public final class SenderQueue {
             returnToNew(m, attempt, now);
         }
         ready.promoteDue(now);
+        wakeLimiters(now);
         publishDeadline();
     }
 
@@ -478,7 +641,8 @@ public final class SenderQueue {
 
     /** Publishes the next deadline; wakes waiting takers when it moved earlier than they planned for. */
     private void publishDeadline() {
-        long d = Math.min(rules.nextExpiry(), Math.min(ready.nextDue(), leases.headExpiry()));
+        long d = Math.min(Math.min(rules.nextExpiry(), limiterTimer.nextKey()),
+                Math.min(ready.nextDue(), leases.headExpiry()));
         long old = nextDeadline;
         if (d != old) {
             nextDeadline = d;
@@ -522,7 +686,8 @@ public final class SenderQueue {
     }
 
     /** PROC to RETRY due at {@code dueAt} (or the policy's backoff), or gone as EXPIRED. */
-    void defer(Lease lease, long dueAt, boolean policyDelay) {
+    void defer(Lease lease, long dueAt, boolean policyDelay, RetryReason reason) {
+        Objects.requireNonNull(reason, "reason");
         Msg m = lease.msgOrThrow();
         lock.lock();
         try {
@@ -546,7 +711,7 @@ public final class SenderQueue {
                     throw refusal(lease, Transition.DEFERRED); // a lock-free report on the same lease won
                 }
                 m.dueAt = dueAt;
-                c.retry.add(m);
+                c.addRetry(m, reason);
                 c.move(CellCounters.PROC, CellCounters.RETRY);
                 ready.reschedule(c, now);
                 if (dueAt <= now) {
@@ -751,22 +916,27 @@ public final class SenderQueue {
      * Holds every message of the selected cells, now and until the rule is lifted or
      * {@code until} passes: their NEW and RETRY messages count as HOLD, new ones are enqueued
      * in HOLD, {@code take} skips them; PROC messages finish their attempt. Costs O(cells of the
-     * sender), never one operation per message.
+     * sender), never one operation per message. Attempt counts are left alone.
      *
      * @param selector which cells
+     * @param reason   why, as a category
+     * @param label    the operator's words (who, why; may be {@code null}), see {@link HoldRule}
      * @param until    when the rule expires by itself, or {@code null} for never
      * @return the rule, whose id lifts it
-     * @throws IllegalArgumentException if {@code until} is not in the future
+     * @throws IllegalArgumentException if {@code until} is not in the future, or the label is
+     *                                  too long or has control characters
      */
-    public HoldRule hold(Selector selector, Instant until) {
+    public HoldRule hold(Selector selector, HoldReason reason, String label, Instant until) {
         Objects.requireNonNull(selector, "selector");
+        Objects.requireNonNull(reason, "reason");
+        String checkedLabel = HoldRule.checkLabel(label);
         lock.lock();
         try {
             long now = begin();
-            HoldRule rule = new HoldRule(engine.nextRuleId(), id, selector, until);
-            if (rule.expiredAt(now)) {
+            if (until != null && now >= until.toEpochMilli()) {
                 throw new IllegalArgumentException("hold rule would expire at once: until " + until);
             }
+            HoldRule rule = new HoldRule(engine.nextRuleId(), id, selector, reason, checkedLabel, until);
             rules.add(rule);
             Cell[] arr = cells;
             for (int i = 0, n = cellCount; i < n; i++) {
@@ -782,6 +952,11 @@ public final class SenderQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** {@code hold(selector, HoldReason.OPERATOR, null, until)}. */
+    public HoldRule hold(Selector selector, Instant until) {
+        return hold(selector, HoldReason.OPERATOR, null, until);
     }
 
     /** Holds the selected cells with no expiry: {@code hold(selector, null)}. */
@@ -845,6 +1020,52 @@ public final class SenderQueue {
         }
     }
 
+    /**
+     * Every hold rule in force with the messages it holds now, oldest rule first: the NEW and
+     * RETRY counts of the cells it matches, read from the counters. A message in a cell that
+     * several rules match counts for each. Costs O(rules × cells); takes the lock only to list
+     * the rules.
+     */
+    public Snapshot<RuleImpact> holdImpact() {
+        List<HoldRule> list = holdRules();
+        List<RuleImpact> out = new ArrayList<>(list.size());
+        for (HoldRule r : list) {
+            out.add(new RuleImpact(r, countHoldable(r.selector(), false)));
+        }
+        return snapshot(out);
+    }
+
+    /**
+     * A dry run of {@link #hold(Selector, HoldReason, String, Instant)}: how many messages a rule
+     * with this selector would move to HOLD now, by the state it would move them from. Messages
+     * already held by a rule are not counted. Lock-free, O(cells), changes nothing.
+     */
+    public HoldImpact previewHold(Selector selector) {
+        Objects.requireNonNull(selector, "selector");
+        maintainIfDue();
+        return countHoldable(selector, true);
+    }
+
+    private HoldImpact countHoldable(Selector selector, boolean skipHeld) {
+        int n = cellCount; // count first: the array read after it holds at least n cells
+        Cell[] arr = cells;
+        long fromNew = 0;
+        long fromRetry = 0;
+        for (int i = 0; i < n; i++) {
+            Cell c = arr[i];
+            if (selector.matches(c.accountId, c.campaignId, c.isp) && !(skipHeld && c.heldByRule())) {
+                fromNew += Math.max(0, c.sum(CellCounters.NEW));
+                fromRetry += Math.max(0, c.sum(CellCounters.RETRY));
+            }
+        }
+        return new HoldImpact(fromNew, fromRetry);
+    }
+
+    /** Wraps rows as this sender's next snapshot, stamped with the engine's clock. */
+    <R> Snapshot<R> snapshot(List<R> rows) {
+        return new Snapshot<>(id, Instant.ofEpochMilli(engine.now()), generation.incrementAndGet(), rows);
+    }
+
     private void removeRule(HoldRule rule, long now) {
         rules.remove(rule);
         Selector s = rule.selector();
@@ -868,6 +1089,7 @@ public final class SenderQueue {
             c.retry = new MsgHeap(MessageState.RETRY);
             c.add(CellCounters.RETRY, -n);
             c.add(CellCounters.NEW, n);
+            c.clearRetryReasons();
         }
         c.setHeldByRule(false); // after the counters: a reader that sees "not held" sees them moved
         ready.reschedule(c, now);
@@ -950,6 +1172,14 @@ public final class SenderQueue {
                     s[CellCounters.PROC], s[CellCounters.RETRY]));
         }
         return rows;
+    }
+
+    /**
+     * {@link #stats} as a {@link Snapshot}: the same rows, with the instant they were read and
+     * the sender's next generation number.
+     */
+    public Snapshot<StatsRow> statsSnapshot(Selector filter, Grouping grouping) {
+        return snapshot(stats(filter, grouping));
     }
 
     /** The single total row of the whole sender: {@code stats(Selector.ALL, Grouping.TOTAL).get(0)}. */

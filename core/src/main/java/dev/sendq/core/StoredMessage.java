@@ -20,9 +20,12 @@ import java.util.Objects;
  * @param attempts         attempts made so far
  * @param enqueuedAtMillis when it was first enqueued, epoch milliseconds
  * @param dueAtMillis      when a RETRY message is due, epoch milliseconds (ignored otherwise)
+ * @param retryReason      why a RETRY message was deferred ({@code null} means
+ *                         {@link RetryReason#UNSPECIFIED}; ignored for other states)
  */
 public record StoredMessage(long id, int accountId, int campaignId, String isp, Object payload,
-                            MessageState state, int attempts, long enqueuedAtMillis, long dueAtMillis) {
+                            MessageState state, int attempts, long enqueuedAtMillis, long dueAtMillis,
+                            RetryReason retryReason) {
     /**
      * Validates the record.
      *
@@ -34,5 +37,15 @@ public record StoredMessage(long id, int accountId, int campaignId, String isp, 
         if (attempts < 0) {
             throw new IllegalArgumentException("attempts must be >= 0, got " + attempts);
         }
+        if (retryReason == null) {
+            retryReason = RetryReason.UNSPECIFIED;
+        }
+    }
+
+    /** A stored message with no retry reason ({@link RetryReason#UNSPECIFIED}). */
+    public StoredMessage(long id, int accountId, int campaignId, String isp, Object payload,
+                         MessageState state, int attempts, long enqueuedAtMillis, long dueAtMillis) {
+        this(id, accountId, campaignId, isp, payload, state, attempts, enqueuedAtMillis, dueAtMillis,
+                RetryReason.UNSPECIFIED);
     }
 }
