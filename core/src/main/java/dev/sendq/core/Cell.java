@@ -39,6 +39,9 @@ final class Cell extends CellCounters {
      */
     private volatile long[] retryByReason;
 
+    /** The live messages by enqueue minute and state; under the sender's lock. */
+    final AgeHistogram ages = new AgeHistogram();
+
     /** Active hold rules matching this cell. */
     int ruleHolds;
     private volatile boolean heldByRule;
@@ -66,6 +69,18 @@ final class Cell extends CellCounters {
 
     void setHeldByRule(boolean held) {
         heldByRule = held;
+    }
+
+    /** A new message counted in {@code slot}, and in its age entry; under the lock. */
+    void addMsg(Msg m, int slot) {
+        add(slot, 1);
+        ages.move(AgeHistogram.minute(m.enqueuedAt), -1, slot);
+    }
+
+    /** A message moves between slots (an outcome slot is "gone"), counters and age entry; under the lock. */
+    void moveMsg(Msg m, int from, int to) {
+        move(from, to);
+        ages.move(AgeHistogram.minute(m.enqueuedAt), from, to);
     }
 
     /** A message of this cell entered (+1) or left (-1) RETRY for {@code reason}; under the lock. */

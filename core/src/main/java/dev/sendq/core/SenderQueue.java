@@ -73,14 +73,21 @@ public final class SenderQueue {
     private volatile Msg inbox;
     /** Takers waiting on {@link #workOrDeadline}; written under the lock, read by lock-free enqueues. */
     private volatile int waitingTakers;
+    /**
+     * Messages delivered or failed lock-free, newest first (linked like the inbox): the lock
+     * holder takes their age entries out of PROC ({@link #drainDeparted}).
+     */
+    private volatile Msg departed;
     /** Snapshots taken of this sender: the generation of the next one, minus one. */
     private final AtomicLong generation = new AtomicLong();
 
     private static final VarHandle INBOX;
+    private static final VarHandle DEPARTED;
 
     static {
         try {
             INBOX = MethodHandles.lookup().findVarHandle(SenderQueue.class, "inbox", Msg.class);
+            DEPARTED = MethodHandles.lookup().findVarHandle(SenderQueue.class, "departed", Msg.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -177,7 +184,7 @@ public final class SenderQueue {
                 default -> throw new AssertionError(state);
             }
             MessageState raw = m.container.state();
-            c.add(Cell.slot(raw), 1);
+            c.addMsg(m, Cell.slot(raw));
             ready.reschedule(c, now);
             workOrDeadline.signal();
             publishDeadline();
@@ -211,11 +218,7 @@ public final class SenderQueue {
             throw new DuplicateMessageException(messageId);
         }
         c.add(CellCounters.NEW, 1);
-        Msg head;
-        do {
-            head = inbox;
-            m.inboxNext = head;
-        } while (!INBOX.compareAndSet(this, head, m));
+        push(INBOX, m);
         if (waitingTakers > 0) { // after the push (a full fence): see the waiting taker's count
             lock.lock();
             try {
@@ -243,21 +246,46 @@ public final class SenderQueue {
         }
     }
 
-    /** Moves the inbox's messages into their cells' ready lists, oldest first; under the lock. */
-    private void drainInbox(long now) {
-        Msg m = (Msg) INBOX.getAndSet(this, null);
+    /** Pushes a message on a lock-free stack ({@link #inbox} or {@link #departed}). */
+    private void push(VarHandle stack, Msg m) {
+        Msg head;
+        do {
+            head = (Msg) stack.getVolatile(this);
+            m.inboxNext = head;
+        } while (!stack.compareAndSet(this, head, m));
+    }
+
+    /** Takes a whole lock-free stack, oldest message first (reversed from the pushes); under the lock. */
+    private Msg popAll(VarHandle stack) {
+        Msg m = (Msg) stack.getAndSet(this, (Msg) null);
         Msg prev = null;
-        while (m != null) { // reverse the stack into enqueue order
+        while (m != null) {
             Msg next = m.inboxNext;
             m.inboxNext = prev;
             prev = m;
             m = next;
         }
-        for (m = prev; m != null; ) {
+        return prev;
+    }
+
+    /** Messages that left PROC lock-free: their age entries leave PROC; under the lock. */
+    private void drainDeparted() {
+        for (Msg m = popAll(DEPARTED); m != null; ) {
+            Msg next = m.inboxNext;
+            m.inboxNext = null;
+            m.cell.ages.move(AgeHistogram.minute(m.enqueuedAt), CellCounters.PROC, -1);
+            m = next;
+        }
+    }
+
+    /** Moves the inbox's messages into their cells' ready lists, oldest first; under the lock. */
+    private void drainInbox(long now) {
+        for (Msg m = popAll(INBOX); m != null; ) {
             Msg next = m.inboxNext;
             m.inboxNext = null;
             Cell c = m.cell;
             c.ready.addLast(m);
+            c.ages.move(AgeHistogram.minute(m.enqueuedAt), -1, CellCounters.NEW);
             ready.reschedule(c, now);
             m = next;
         }
@@ -432,7 +460,7 @@ public final class SenderQueue {
             if (!m.casState(w, Msg.pack(attempt, Msg.PROC))) {
                 throw new AssertionError("queued message changed without the lock: " + m);
             }
-            c.move(Cell.slot(from), CellCounters.PROC);
+            c.moveMsg(m, Cell.slot(from), CellCounters.PROC);
             long expiresAt = QueueEngine.plus(now, engine.leaseMillis);
             leases.add(m, attempt, expiresAt);
             lease.fill(m, attempt, expiresAt);
@@ -602,6 +630,9 @@ public final class SenderQueue {
         if (inbox != null) {
             drainInbox(now);
         }
+        if (departed != null) {
+            drainDeparted();
+        }
         if (now >= nextDeadline) {
             maintain(now);
         }
@@ -632,7 +663,7 @@ public final class SenderQueue {
         }
         Cell c = m.cell;
         c.ready.addLast(m);
-        c.move(CellCounters.PROC, CellCounters.NEW);
+        c.moveMsg(m, CellCounters.PROC, CellCounters.NEW);
         ready.reschedule(c, now);
         workOrDeadline.signal();
         engine.fire(m, Transition.LEASE_EXPIRED, MessageState.PROC, c.reported(MessageState.NEW));
@@ -683,6 +714,7 @@ public final class SenderQueue {
         engine.index.remove(m);
         m.cell.move(CellCounters.PROC, outcomeSlot);
         engine.fire(m, t, MessageState.PROC, null);
+        push(DEPARTED, m); // its age entry leaves PROC at the next locked operation
     }
 
     /** PROC to RETRY due at {@code dueAt} (or the policy's backoff), or gone as EXPIRED. */
@@ -704,7 +736,7 @@ public final class SenderQueue {
                     throw refusal(lease, Transition.DEFERRED); // a lock-free report on the same lease won
                 }
                 engine.index.remove(m);
-                c.move(CellCounters.PROC, CellCounters.EXPIRED);
+                c.moveMsg(m, CellCounters.PROC, CellCounters.EXPIRED);
                 engine.fire(m, Transition.EXPIRED, MessageState.PROC, null);
             } else {
                 if (!m.casState(w, Msg.pack(a, Msg.QUEUED))) {
@@ -712,7 +744,7 @@ public final class SenderQueue {
                 }
                 m.dueAt = dueAt;
                 c.addRetry(m, reason);
-                c.move(CellCounters.PROC, CellCounters.RETRY);
+                c.moveMsg(m, CellCounters.PROC, CellCounters.RETRY);
                 ready.reschedule(c, now);
                 if (dueAt <= now) {
                     workOrDeadline.signal();
@@ -804,11 +836,11 @@ public final class SenderQueue {
                     throw lease != null ? refusal(lease, Transition.HELD) : new UnknownMessageException(m.id);
                 }
                 from = MessageState.PROC;
-                c.move(CellCounters.PROC, CellCounters.HOLD);
+                c.moveMsg(m, CellCounters.PROC, CellCounters.HOLD);
             } else if (c.reported(m.container.state()) != MessageState.HOLD) {
                 from = m.container.state();
                 c.unlink(m);
-                c.move(Cell.slot(from), CellCounters.HOLD);
+                c.moveMsg(m, Cell.slot(from), CellCounters.HOLD);
             } else {
                 throw notAllowed(m, Transition.HELD);
             }
@@ -834,7 +866,7 @@ public final class SenderQueue {
             }
             c.held.remove(m);
             c.ready.addLast(m);
-            c.move(CellCounters.HOLD, CellCounters.NEW);
+            c.moveMsg(m, CellCounters.HOLD, CellCounters.NEW);
             ready.reschedule(c, now);
             workOrDeadline.signal();
             engine.fire(m, Transition.RELEASED, MessageState.HOLD, c.reported(MessageState.NEW));
@@ -877,7 +909,7 @@ public final class SenderQueue {
         c.unlink(m);
         casLocked(m, w, Msg.pack(Msg.attempts(w), Msg.GONE + Outcome.CANCELLED.ordinal()));
         engine.index.remove(m);
-        c.move(Cell.slot(raw), CellCounters.CANCELLED);
+        c.moveMsg(m, Cell.slot(raw), CellCounters.CANCELLED);
         engine.fire(m, Transition.CANCELLED, from, null);
     }
 
@@ -1089,6 +1121,7 @@ public final class SenderQueue {
             c.retry = new MsgHeap(MessageState.RETRY);
             c.add(CellCounters.RETRY, -n);
             c.add(CellCounters.NEW, n);
+            c.ages.retryToNew();
             c.clearRetryReasons();
         }
         c.setHeldByRule(false); // after the counters: a reader that sees "not held" sees them moved
