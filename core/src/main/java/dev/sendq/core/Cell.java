@@ -196,10 +196,10 @@ final class Cell extends CellCounters {
         out[HOLD] = hd;
     }
 
-    /** Reads the outcome counters into {@code out[DELIVERED..CANCELLED]}. */
+    /** Reads the outcome counters into {@code out[0..3]}, in {@link Outcome} order (DELIVERED first). */
     void readOutcomes(long[] out) {
         for (int s = DELIVERED; s <= CANCELLED; s++) {
-            out[s] = Math.max(0, sum(s));
+            out[s - DELIVERED] = Math.max(0, sum(s));
         }
     }
 

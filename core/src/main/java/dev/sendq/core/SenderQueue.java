@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -1197,14 +1196,8 @@ public final class SenderQueue {
      */
     public List<StatsRow> stats(Selector filter, Grouping grouping) {
         maintainIfDue();
-        List<StatsAggregator.Group> groups = aggregate(filter, grouping, true);
-        List<StatsRow> rows = new ArrayList<>(groups.size());
-        for (StatsAggregator.Group g : groups) {
-            long[] s = g.sums;
-            rows.add(StatsRow.of(g.accountId, g.campaignId, g.isp, s[CellCounters.HOLD], s[CellCounters.NEW],
-                    s[CellCounters.PROC], s[CellCounters.RETRY]));
-        }
-        return rows;
+        return aggregate(filter, grouping, LIVE, (account, campaign, isp, v) -> StatsRow.of(account, campaign, isp,
+                v[CellCounters.HOLD], v[CellCounters.NEW], v[CellCounters.PROC], v[CellCounters.RETRY]));
     }
 
     /**
@@ -1230,22 +1223,27 @@ public final class SenderQueue {
      * @return the rows
      */
     public List<OutcomeRow> outcomes(Selector filter, Grouping grouping) {
-        List<StatsAggregator.Group> groups = aggregate(filter, grouping, false);
-        List<OutcomeRow> rows = new ArrayList<>(groups.size());
-        for (StatsAggregator.Group g : groups) {
-            long[] s = g.sums;
-            rows.add(new OutcomeRow(g.accountId, g.campaignId, g.isp, s[CellCounters.DELIVERED],
-                    s[CellCounters.FAILED], s[CellCounters.EXPIRED], s[CellCounters.CANCELLED]));
-        }
-        return rows;
+        return aggregate(filter, grouping, OUTCOMES, (account, campaign, isp, v) -> new OutcomeRow(account, campaign,
+                isp, v[0], v[1], v[2], v[3]));
     }
 
-    private List<StatsAggregator.Group> aggregate(Selector filter, Grouping grouping, boolean live) {
+    /** The live counts, indexed NEW..HOLD as in {@link CellCounters}. */
+    private static final StatsAggregator.Columns LIVE = new StatsAggregator.Columns(Cell::readLive,
+            StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM,
+            StatsAggregator.Combine.SUM);
+    /** The outcomes, in {@link Outcome} order. */
+    private static final StatsAggregator.Columns OUTCOMES = new StatsAggregator.Columns(Cell::readOutcomes,
+            StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM,
+            StatsAggregator.Combine.SUM);
+    private final StatsAggregator aggregator = new StatsAggregator();
+
+    private <R> List<R> aggregate(Selector filter, Grouping grouping, StatsAggregator.Columns columns,
+                                  StatsAggregator.RowFactory<R> rows) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(grouping, "grouping");
         int n = cellCount; // count first: the array read after it holds at least n cells
         Cell[] arr = cells;
-        return StatsAggregator.aggregate(arr, n, filter, grouping, live);
+        return aggregator.aggregate(arr, n, filter, grouping, columns, rows);
     }
 
     /** How many cells (account, campaign, ISP) this sender has seen. Cells are never removed. */

@@ -213,9 +213,9 @@ class MessageLifecycleLincheckTest {
                 }
             }
             for (int s = CellCounters.DELIVERED; s <= CellCounters.CANCELLED; s++) {
-                if (outcomes[s] != want[s]) {
-                    throw new AssertionError("outcome slot " + s + " = " + outcomes[s] + ", want " + want[s]
-                            + " for " + msg);
+                if (outcomes[s - CellCounters.DELIVERED] != want[s]) {
+                    throw new AssertionError("outcome slot " + s + " = " + outcomes[s - CellCounters.DELIVERED]
+                            + ", want " + want[s] + " for " + msg);
                 }
             }
         }
