@@ -3,6 +3,7 @@ package dev.sendq.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 
 /**
  * One (sender, account, campaign, ISP): its counters (inherited, so a transition touches the
@@ -69,6 +70,21 @@ final class Cell extends CellCounters {
 
     void setHeldByRule(boolean held) {
         heldByRule = held;
+    }
+
+    /** Columns of {@link #readAges} before the oldest-NEW column: state × bucket. */
+    static final int AGE_COLUMNS = AgeHistogram.STATES * AgeBucket.COUNT;
+
+    /**
+     * Reads the age columns at minute {@code nowMinute}: {@code out[state * 8 + bucket]} (a rule
+     * applied), then {@code out[AGE_COLUMNS]} = the oldest NEW message's enqueue minute, or
+     * {@code Long.MAX_VALUE} when none is ready (or a rule holds the cell). Under the lock.
+     */
+    void readAges(long nowMinute, long[] out) {
+        Arrays.fill(out, 0, AGE_COLUMNS, 0L);
+        boolean h = heldByRule;
+        ages.addTo(nowMinute, h, out);
+        out[AGE_COLUMNS] = h ? Long.MAX_VALUE : ages.oldestMinute(NEW);
     }
 
     /** A new message counted in {@code slot}, and in its age entry; under the lock. */

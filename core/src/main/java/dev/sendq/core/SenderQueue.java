@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -1227,14 +1228,72 @@ public final class SenderQueue {
                 isp, v[0], v[1], v[2], v[3]));
     }
 
+    /**
+     * How old the live messages are: per group, how many messages of each state fall in each
+     * {@link AgeBucket}, and the age of the oldest NEW message (retries apart), filtered and
+     * grouped as in {@link #stats}. Ages are whole minutes of the engine's clock: a message
+     * enqueued during minute {@code e} (epoch milliseconds / 60,000) is {@code now - e} minutes
+     * old during minute {@code now}, so it moves into the next bucket on a minute boundary.
+     * The age runs from the first enqueue (a retry or a release does not reset it).
+     *
+     * <p>Read from per-cell histograms (one entry per enqueue minute that still has a message),
+     * never from the messages: O(cells + their distinct minutes). Holds the sender's lock while
+     * it reads, so the answer is exact, one atomic cut of the sender.
+     */
+    public Snapshot<AgeRow> ages(Selector filter, Grouping grouping) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(grouping, "grouping");
+        lock.lock();
+        try {
+            long now = begin();
+            long nowMinute = AgeHistogram.minute(now);
+            StatsAggregator.Columns columns = new StatsAggregator.Columns((c, out) -> c.readAges(nowMinute, out),
+                    AGE_COMBINE);
+            List<AgeRow> rows = aggregate(filter, grouping, columns, (account, campaign, isp, v) -> {
+                long oldest = v[Cell.AGE_COLUMNS];
+                return new AgeRow(account, campaign, isp, oldest == Long.MAX_VALUE ? -1 : Math.max(0, nowMinute - oldest),
+                        Arrays.copyOf(v, Cell.AGE_COLUMNS));
+            });
+            return new Snapshot<>(id, Instant.ofEpochMilli(now), generation.incrementAndGet(), rows);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The RETRY messages by the {@link RetryReason} they were deferred for, filtered and grouped
+     * as in {@link #stats}; groups with no RETRY message are left out, except the single
+     * {@link Grouping#TOTAL} row. Lock-free, O(cells), same promises as {@link #stats}; when
+     * quiet, each row's total equals the RETRY count of the same row of {@link #stats}.
+     */
+    public Snapshot<RetryReasonRow> retryReasons(Selector filter, Grouping grouping) {
+        maintainIfDue();
+        return snapshot(aggregate(filter, grouping, RETRY_REASONS,
+                (account, campaign, isp, v) -> new RetryReasonRow(account, campaign, isp,
+                        Arrays.copyOf(v, RetryReason.values().length))));
+    }
+
+    private static final StatsAggregator.Combine[] AGE_COMBINE = ageCombine();
+    private static final StatsAggregator.Columns RETRY_REASONS = new StatsAggregator.Columns(Cell::readRetryReasons,
+            sums(RetryReason.values().length));
+
+    private static StatsAggregator.Combine[] sums(int n) {
+        StatsAggregator.Combine[] c = new StatsAggregator.Combine[n];
+        Arrays.fill(c, StatsAggregator.Combine.SUM);
+        return c;
+    }
+
+    private static StatsAggregator.Combine[] ageCombine() {
+        StatsAggregator.Combine[] c = Arrays.copyOf(sums(Cell.AGE_COLUMNS), Cell.AGE_COLUMNS + 1);
+        c[Cell.AGE_COLUMNS] = StatsAggregator.Combine.MIN; // the oldest NEW message's minute
+        return c;
+    }
+
     /** The live counts, indexed NEW..HOLD as in {@link CellCounters}. */
-    private static final StatsAggregator.Columns LIVE = new StatsAggregator.Columns(Cell::readLive,
-            StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM,
-            StatsAggregator.Combine.SUM);
+    private static final StatsAggregator.Columns LIVE = new StatsAggregator.Columns(Cell::readLive, sums(4));
     /** The outcomes, in {@link Outcome} order. */
     private static final StatsAggregator.Columns OUTCOMES = new StatsAggregator.Columns(Cell::readOutcomes,
-            StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM, StatsAggregator.Combine.SUM,
-            StatsAggregator.Combine.SUM);
+            sums(Outcome.values().length));
     private final StatsAggregator aggregator = new StatsAggregator();
 
     private <R> List<R> aggregate(Selector filter, Grouping grouping, StatsAggregator.Columns columns,
