@@ -45,6 +45,9 @@ final class Cell extends CellCounters {
 
     /** Active hold rules matching this cell. */
     int ruleHolds;
+    /** Time the cell spent held by rules before {@link #heldSince}; with it, the cell's held clock. */
+    private long heldTotal;
+    private long heldSince;
     private volatile boolean heldByRule;
 
     // Scheduling, guarded by the sender's lock.
@@ -62,6 +65,24 @@ final class Cell extends CellCounters {
         this.accountId = accountId;
         this.campaignId = campaignId;
         this.isp = isp;
+    }
+
+    /**
+     * The cell's held clock: milliseconds it has been held by rules, up to {@code now}. Under the
+     * lock; {@link #ruleHolds} and the two markers below change together.
+     */
+    long heldClock(long now) {
+        return ruleHolds > 0 ? heldTotal + Math.max(0, now - heldSince) : heldTotal;
+    }
+
+    /** A first rule holds the cell from {@code now}; under the lock, before raising ruleHolds. */
+    void heldFrom(long now) {
+        heldSince = now;
+    }
+
+    /** The last rule let go at {@code now}; under the lock, after lowering ruleHolds to 0. */
+    void releasedAt(long now) {
+        heldTotal += Math.max(0, now - heldSince);
     }
 
     boolean heldByRule() {

@@ -45,6 +45,13 @@ final class Msg implements MessageInfo {
     Msg next;
     int heapIndex = -1;
     long dueAt;
+    /**
+     * Held time, encoded by where the message is (see {@link SenderQueue}'s "held time"): while
+     * queued in its cell, the cell's held clock minus the time held so far; while held
+     * individually, the engine's clock minus it; while PROC, the time held so far itself.
+     * Under the lock.
+     */
+    long pauseMark;
     /** While in RETRY: the {@link RetryReason} ordinal it was deferred for; under the lock. */
     byte retryReason;
     /** The next (older) message of the sender's inbox; written before the push that publishes it. */

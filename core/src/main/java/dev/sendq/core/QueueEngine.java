@@ -40,6 +40,8 @@ public final class QueueEngine {
     final InstantSource clock;
     final long leaseMillis;
     final RetryPolicy retryPolicy;
+    /** See {@link Builder#maxAgeIncludesHeldTime}. */
+    final boolean maxAgeIncludesHeldTime;
     final IspResolver resolver;
     private final TransitionListener listener;
     private final RandomGenerator random;
@@ -54,6 +56,7 @@ public final class QueueEngine {
         this.clock = b.clock;
         this.leaseMillis = saturatedMillis(b.leaseDuration);
         this.retryPolicy = b.retryPolicy;
+        this.maxAgeIncludesHeldTime = b.maxAgeIncludesHeldTime;
         this.resolver = b.resolver;
         this.listener = b.listener;
         this.random = b.random;
@@ -381,8 +384,21 @@ public final class QueueEngine {
         private IspResolver resolver = IspResolver.standard();
         private TransitionListener listener = TransitionListener.NONE;
         private RandomGenerator random;
+        private boolean maxAgeIncludesHeldTime = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the retry policy's max age counts the time a message spent held (by a hold
+         * rule on its cell, or individually). {@code true} (the default): the age runs from the
+         * enqueue whatever happens, so a long hold can expire messages at their next deferral.
+         * {@code false}: held time is left out, so a campaign paused for a day resumes with the
+         * same remaining lifetime. Holding never changes the attempt count either way.
+         */
+        public Builder maxAgeIncludesHeldTime(boolean include) {
+            this.maxAgeIncludesHeldTime = include;
+            return this;
         }
 
         /** The clock for enqueue times, leases, retries and rule expiry (tests pass a controllable one). */

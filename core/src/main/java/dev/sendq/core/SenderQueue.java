@@ -184,6 +184,11 @@ public final class SenderQueue {
                 default -> throw new AssertionError(state);
             }
             MessageState raw = m.container.state();
+            if (raw == MessageState.HOLD) {
+                markHeld(m, 0, now);
+            } else {
+                markQueued(m, 0, now);
+            }
             c.addMsg(m, Cell.slot(raw));
             ready.reschedule(c, now);
             workOrDeadline.signal();
@@ -285,6 +290,7 @@ public final class SenderQueue {
             m.inboxNext = null;
             Cell c = m.cell;
             c.ready.addLast(m);
+            markQueued(m, 0, now);
             c.ages.move(AgeHistogram.minute(m.enqueuedAt), -1, CellCounters.NEW);
             ready.reschedule(c, now);
             m = next;
@@ -343,6 +349,9 @@ public final class SenderQueue {
         Cell c = new Cell(this, accountId, campaignId, isp);
         c.ruleHolds = rules.matching(c);
         c.setHeldByRule(c.ruleHolds > 0);
+        if (c.ruleHolds > 0) {
+            c.heldFrom(engine.now());
+        }
         c.limiters = limitersOf(c);
         long key = CellTable.key(accountId, campaignId);
         Object o = cellTable.get(key);
@@ -457,6 +466,7 @@ public final class SenderQueue {
             ready.reschedule(c, now);
             long w = m.word();
             int attempt = Msg.attempts(w) + 1;
+            m.pauseMark = heldWhileQueued(m, now); // PROC: the held time itself
             if (!m.casState(w, Msg.pack(attempt, Msg.PROC))) {
                 throw new AssertionError("queued message changed without the lock: " + m);
             }
@@ -469,6 +479,35 @@ public final class SenderQueue {
             return true;
         }
         return false;
+    }
+
+    // ------------------------------------------------------------------ held time
+
+    /*
+     * Held time, for QueueEngine.Builder#maxAgeIncludesHeldTime(false): how long a message has
+     * been held (queued in a cell that a rule holds, or held individually), kept without any
+     * per-message work when a rule starts or ends. Each cell has a held clock (ms it has been
+     * held by rules); each message one field, Msg.pauseMark, whose meaning follows where the
+     * message is: queued -> cell clock minus held time; held individually -> engine clock
+     * minus held time; PROC -> the held time itself. Converting on every move keeps it exact.
+     */
+
+    /** Held time of a message queued in its cell (NEW or RETRY). */
+    private static long heldWhileQueued(Msg m, long now) {
+        return m.cell.heldClock(now) - m.pauseMark;
+    }
+
+    /** Held time of an individually held message. */
+    private static long heldWhileHeld(Msg m, long now) {
+        return now - m.pauseMark;
+    }
+
+    private static void markQueued(Msg m, long held, long now) {
+        m.pauseMark = m.cell.heldClock(now) - held;
+    }
+
+    private static void markHeld(Msg m, long held, long now) {
+        m.pauseMark = now - held;
     }
 
     // ------------------------------------------------------------------ rate limits
@@ -663,6 +702,7 @@ public final class SenderQueue {
         }
         Cell c = m.cell;
         c.ready.addLast(m);
+        markQueued(m, m.pauseMark, now);
         c.moveMsg(m, CellCounters.PROC, CellCounters.NEW);
         ready.reschedule(c, now);
         workOrDeadline.signal();
@@ -731,7 +771,8 @@ public final class SenderQueue {
             }
             dueAt = Math.max(dueAt, now);
             Cell c = m.cell;
-            if (engine.retryPolicy.expires(a, m.enqueuedAt, dueAt)) {
+            long heldTime = engine.maxAgeIncludesHeldTime ? 0 : m.pauseMark; // PROC: the held time
+            if (engine.retryPolicy.expires(a, m.enqueuedAt + heldTime, dueAt)) {
                 if (!m.casState(w, Msg.pack(a, Msg.GONE + Outcome.EXPIRED.ordinal()))) {
                     throw refusal(lease, Transition.DEFERRED); // a lock-free report on the same lease won
                 }
@@ -743,6 +784,7 @@ public final class SenderQueue {
                     throw refusal(lease, Transition.DEFERRED); // a lock-free report on the same lease won
                 }
                 m.dueAt = dueAt;
+                markQueued(m, m.pauseMark, now);
                 c.addRetry(m, reason);
                 c.moveMsg(m, CellCounters.PROC, CellCounters.RETRY);
                 ready.reschedule(c, now);
@@ -836,9 +878,11 @@ public final class SenderQueue {
                     throw lease != null ? refusal(lease, Transition.HELD) : new UnknownMessageException(m.id);
                 }
                 from = MessageState.PROC;
+                markHeld(m, m.pauseMark, now);
                 c.moveMsg(m, CellCounters.PROC, CellCounters.HOLD);
             } else if (c.reported(m.container.state()) != MessageState.HOLD) {
                 from = m.container.state();
+                markHeld(m, heldWhileQueued(m, now), now);
                 c.unlink(m);
                 c.moveMsg(m, Cell.slot(from), CellCounters.HOLD);
             } else {
@@ -865,6 +909,7 @@ public final class SenderQueue {
                 throw notAllowed(m, Transition.RELEASED);
             }
             c.held.remove(m);
+            markQueued(m, heldWhileHeld(m, now), now);
             c.ready.addLast(m);
             c.moveMsg(m, CellCounters.HOLD, CellCounters.NEW);
             ready.reschedule(c, now);
@@ -974,6 +1019,7 @@ public final class SenderQueue {
             for (int i = 0, n = cellCount; i < n; i++) {
                 Cell c = arr[i];
                 if (selector.matches(c.accountId, c.campaignId, c.isp) && c.ruleHolds++ == 0) {
+                    c.heldFrom(now);
                     c.setHeldByRule(true);
                     ready.reschedule(c, now);
                 }
@@ -1113,6 +1159,7 @@ public final class SenderQueue {
 
     /** The last rule on the cell is gone: its RETRY messages become NEW, all at once. */
     private void liftCell(Cell c, long now) {
+        c.releasedAt(now);
         int n = c.retry.size();
         if (n > 0) {
             MsgHeap h = c.retry;
