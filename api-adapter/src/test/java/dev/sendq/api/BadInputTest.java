@@ -519,6 +519,12 @@ class BadInputTest {
     }
 
     @Test
+    void everyRequestIsCovered() {
+        assertThat(java.util.Arrays.stream(RequestKind.values()).map(k -> k.path).toList())
+                .as("a new request needs its bad inputs here").containsExactlyInAnyOrderElementsOf(PATHS);
+    }
+
+    @Test
     void thereAreAtLeastFortyDistinctBadInputsForEveryRequest() {
         for (String path : PATHS) {
             Set<String> names = new HashSet<>();
