@@ -578,7 +578,7 @@ public final class SenderQueue {
                 publishDeadline();
                 return old;
             }
-            l = new Limiter(scope, limit);
+            l = new Limiter(canonical(scope), limit);
             limiters.add(l);
             relinkLimiters();
             return null;
@@ -628,6 +628,16 @@ public final class SenderQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The selector with the engine's canonical spelling of its ISP, when the engine knows the ISP. */
+    private Selector canonical(Selector s) {
+        String isp = s.isp();
+        if (isp.isEmpty()) {
+            return s;
+        }
+        String c = engine.isps.canonical(isp);
+        return c.equals(isp) ? s : new Selector(s.accountId(), s.campaignId(), c);
     }
 
     private Limiter findLimiter(Selector scope) {
@@ -1013,7 +1023,7 @@ public final class SenderQueue {
             if (until != null && now >= until.toEpochMilli()) {
                 throw new IllegalArgumentException("hold rule would expire at once: until " + until);
             }
-            HoldRule rule = new HoldRule(engine.nextRuleId(), id, selector, reason, checkedLabel, until);
+            HoldRule rule = new HoldRule(engine.nextRuleId(), id, canonical(selector), reason, checkedLabel, until);
             rules.add(rule);
             Cell[] arr = cells;
             for (int i = 0, n = cellCount; i < n; i++) {
