@@ -229,21 +229,8 @@ class StressTest {
 
     // ------------------------------------------------------------------ threads
 
-    private interface Body {
-        void run(SplittableRandom rnd) throws Exception;
-    }
-
-    private Thread thread(String name, SplittableRandom rnd, Body body) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run(rnd);
-            } catch (Throwable e) {
-                failures.add(Thread.currentThread().getName() + ": " + e + " at " + List.of(e.getStackTrace()));
-                stop = true;
-            }
-        }, name);
-        t.setDaemon(true);
-        return t;
+    private Thread thread(String name, SplittableRandom rnd, StressSupport.Body body) {
+        return StressSupport.daemon(name, rnd, body, failures, () -> stop = true);
     }
 
     private void tick() {
@@ -389,14 +376,10 @@ class StressTest {
                         SenderQueue q = senders[1 + rnd.nextInt(2)];
                         java.time.Instant until = rnd.nextBoolean() ? null
                                 : clock.instant().plusMillis(5 + rnd.nextInt(200));
-                        try {
-                            rules.add(q.hold(randomSelector(rnd), until));
+                        HoldRule rule = StressSupport.holdUnlessPassed(q, randomSelector(rnd), until, clock);
+                        if (rule != null) {
+                            rules.add(rule);
                             rulesAdded.increment();
-                        } catch (IllegalArgumentException e) {
-                            // The ticker passed `until` before the call: refused, as documented.
-                            if (until == null || clock.instant().isBefore(until)) {
-                                throw e;
-                            }
                         }
                     }
                 } else if (r < 45) {
@@ -470,36 +453,7 @@ class StressTest {
         Map<String, long[]> lastOutcomes = new HashMap<>();
         while (!stop) {
             for (int s = 1; s <= 2; s++) {
-                SenderQueue q = senders[s];
-                for (int f = 0; f < READ_FILTERS.length; f++) {
-                    for (Grouping g : Grouping.values()) {
-                        List<StatsRow> rows = q.stats(READ_FILTERS[f], g);
-                        if (g == Grouping.TOTAL && rows.size() != 1) {
-                            failures.add("TOTAL answered " + rows.size() + " rows");
-                        }
-                        for (StatsRow row : rows) {
-                            if (row.hold() < 0 || row.newCount() < 0 || row.proc() < 0 || row.retry() < 0
-                                    || row.total() != row.hold() + row.newCount() + row.proc() + row.retry()) {
-                                failures.add("bad stats row " + row);
-                            }
-                            if (g != Grouping.TOTAL && row.total() == 0) {
-                                failures.add("empty row listed: " + row);
-                            }
-                        }
-                        for (OutcomeRow row : q.outcomes(READ_FILTERS[f], g)) {
-                            long[] now = {row.delivered(), row.failed(), row.expired(), row.cancelled()};
-                            String key = s + "/" + f + "/" + g + "/" + row.accountId() + "/" + row.campaignId()
-                                    + "/" + row.isp();
-                            long[] before = lastOutcomes.put(key, now);
-                            for (int i = 0; i < 4; i++) {
-                                if (now[i] < 0 || (before != null && now[i] < before[i])) {
-                                    failures.add("outcome " + Outcome.of(i) + " of " + key + " went from "
-                                            + (before == null ? "-" : before[i]) + " to " + now[i]);
-                                }
-                            }
-                        }
-                    }
-                }
+                StressSupport.readAll(senders[s], s, READ_FILTERS, lastOutcomes, failures);
             }
             // Nothing can have left that was not enqueued (ids are drawn before enqueue).
             long out = 0;
