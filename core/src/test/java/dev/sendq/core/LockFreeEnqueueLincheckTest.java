@@ -11,7 +11,6 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.jetbrains.lincheck.datastructures.ThreadIdGen;
 import org.jetbrains.lincheck.datastructures.Validate;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -182,7 +181,7 @@ class LockFreeEnqueueLincheckTest {
     }
 
     /**
-     * BUG: a refused duplicate observes an enqueue that nothing else can see yet. Producer A's
+     * Regression (fixed): a refused duplicate observed an enqueue that nothing else can see yet. Producer A's
      * lock-free enqueue of id 1 has put the message in the id index but not yet pushed it on the
      * inbox; producer B enqueues id 1 too and is refused ({@code DuplicateMessageException}:
      * "1 is in the engine"), then B's own {@code take()} finds nothing (or B's
@@ -201,8 +200,6 @@ class LockFreeEnqueueLincheckTest {
      * then takes or clears the queue could meet it.
      */
     @Test
-    @Disabled("BUG: a DuplicateMessageException can be observed before the enqueue it refers to is visible to take or "
-            + "cancel(Selector) (non-linearizable; the duplicate check does not settle); see Javadoc")
     void duplicateRefusalObservesAnEnqueueInFlight() throws Exception {
         new ModelCheckingOptions()
                 .iterations(0)
@@ -228,7 +225,7 @@ class LockFreeEnqueueLincheckTest {
     }
 
     /**
-     * BUG (minor): a refused duplicate can leave an empty cell behind, although
+     * Regression (fixed): a refused duplicate could leave an empty cell behind, although
      * {@code SenderQueue.add} means "a refusal changes nothing" ({@code contains} before
      * {@code newCell}). Producer B's enqueue of id 1 into a cell the sender does not have takes
      * the lock, finds 1 absent ({@code contains}), creates the cell, and only then fails
@@ -242,8 +239,6 @@ class LockFreeEnqueueLincheckTest {
      * succeeded (create the {@code Msg} with the cell afterwards, or put a placeholder).
      */
     @Test
-    @Disabled("BUG (minor): a refused duplicate enqueue into a new cell creates the cell (cellCount() grows) when a "
-            + "lock-free enqueue of the same id indexes it between contains() and putIfAbsent(); see Javadoc")
     void refusedDuplicateCreatesNoCell() throws Exception {
         new ModelCheckingOptions()
                 .iterations(0)
