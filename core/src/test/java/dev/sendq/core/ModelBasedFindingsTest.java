@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,7 +62,7 @@ class ModelBasedFindingsTest {
         return v.state() + due + ", take " + (q.take(new Lease()) ? "takes it" : "finds nothing");
     }
 
-    // ------------------------------------------------------------------ BUG-LIMITER-WAKE (open)
+    // ------------------------------------------------------------------ BUG-LIMITER-WAKE (fixed)
 
     /*
      * SenderQueue.wakeLimiters: when a limiter's next permit comes, it moves max(1, available)
@@ -77,7 +76,6 @@ class ModelBasedFindingsTest {
      */
 
     @Test
-    @Disabled("BUG-LIMITER-WAKE: a permit woken for a parked cell that was emptied is lost; the next parked cell waits")
     void aPermitWakesTheNextParkedCellWhenTheFirstHasNothingLeft() {
         ManualClock clock = new ManualClock();
         QueueEngine engine = QueueEngine.builder().clock(clock).build();
@@ -97,7 +95,6 @@ class ModelBasedFindingsTest {
     }
 
     @Test
-    @Disabled("BUG-LIMITER-WAKE: a permit woken for a parked cell that another limit refuses is lost")
     void aPermitWakesTheNextParkedCellWhenTheFirstIsRefusedByAnotherLimit() {
         ManualClock clock = new ManualClock();
         QueueEngine engine = QueueEngine.builder().clock(clock).build();
