@@ -72,7 +72,7 @@ class ModelBasedFindingsTest {
      * stay parked although the permit is unused, and take answers nothing until the next
      * millisecond (one more per wasted wake: with k dead cells ahead, k ms). The specification
      * ("a refused cell waits on the limiter until its next permit") says the message may go now.
-     * ModelBasedTest tolerates this pattern unless -Dsendq.strictLimiterWake=true.
+     * Fixed: wakeLimiters sets such cells aside without counting them; ModelBasedTest checks it.
      */
 
     @Test

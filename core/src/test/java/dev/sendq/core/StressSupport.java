@@ -39,8 +39,14 @@ final class StressSupport {
      * reached {@code until} before the call, as documented. Any other refusal is thrown.
      */
     static HoldRule holdUnlessPassed(SenderQueue q, Selector selector, Instant until, InstantSource clock) {
+        return holdUnlessPassed(q, selector, HoldReason.OPERATOR, null, until, clock);
+    }
+
+    /** {@link #holdUnlessPassed(SenderQueue, Selector, Instant, InstantSource)} with a reason and a label. */
+    static HoldRule holdUnlessPassed(SenderQueue q, Selector selector, HoldReason reason, String label, Instant until,
+                                     InstantSource clock) {
         try {
-            return q.hold(selector, until);
+            return q.hold(selector, reason, label, until);
         } catch (IllegalArgumentException e) {
             if (until == null || clock.instant().isBefore(until)) {
                 throw e;
