@@ -1219,7 +1219,18 @@ public final class SenderQueue {
 
     /** Wraps rows as this sender's next snapshot, stamped with the engine's clock. */
     <R> Snapshot<R> snapshot(List<R> rows) {
-        return new Snapshot<>(id, Instant.ofEpochMilli(engine.now()), generation.incrementAndGet(), rows);
+        return stamp(rows, Long.MIN_VALUE);
+    }
+
+    /**
+     * Numbers a snapshot read at {@code now}. The clock is read again under the same monitor as
+     * the generation is drawn, so that a larger generation never carries an earlier instant.
+     */
+    private <R> Snapshot<R> stamp(List<R> rows, long now) {
+        synchronized (generation) {
+            long at = Math.max(now, engine.now());
+            return new Snapshot<>(id, Instant.ofEpochMilli(at), generation.incrementAndGet(), rows);
+        }
     }
 
     private void removeRule(HoldRule rule, long now) {
@@ -1379,7 +1390,7 @@ public final class SenderQueue {
                 return new AgeRow(account, campaign, isp, oldest == Long.MAX_VALUE ? -1 : Math.max(0, nowMinute - oldest),
                         Arrays.copyOf(v, Cell.AGE_COLUMNS));
             });
-            return new Snapshot<>(id, Instant.ofEpochMilli(now), generation.incrementAndGet(), rows);
+            return stamp(rows, now);
         } finally {
             lock.unlock();
         }

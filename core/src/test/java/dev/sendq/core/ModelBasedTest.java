@@ -679,7 +679,7 @@ class ModelBasedTest {
                 String kept = ReferenceModel.keptLabel(label);
                 log("  -> rule " + rule.id());
                 assertThat(rule.senderId()).isEqualTo(sender);
-                assertThat(rule.selector()).isEqualTo(sel);
+                assertThat(rule.selector()).as("the selector, its ISP spelled canonically").isEqualTo(model.known(sel));
                 assertThat(rule.until()).isEqualTo(untilInstant);
                 assertThat(rule.reason()).isEqualTo(reason);
                 assertThat(rule.label()).as("the label a rule keeps").isEqualTo(kept);

@@ -656,7 +656,16 @@ final class ReferenceModel {
     }
 
     void addRule(Rule rule) {
-        rules.add(rule);
+        rules.add(new Rule(rule.id(), rule.sender(), known(rule.selector()), rule.reason(), rule.label(), rule.until()));
+    }
+
+    /** The selector as the engine keeps it: its ISP in the canonical spelling, if one was seen (not interned). */
+    Selector known(Selector s) {
+        if (s.isp().isEmpty()) {
+            return s;
+        }
+        String c = canonicalIsps.getOrDefault(s.isp().toLowerCase(Locale.ROOT), s.isp());
+        return new Selector(s.accountId(), s.campaignId(), c);
     }
 
     Expect liftHold(int sender, long ruleId) {
@@ -708,7 +717,7 @@ final class ReferenceModel {
         maintain();
         Limit l = findLimit(sender, scope);
         if (l == null) {
-            limits.add(new Limit(sender, scope, limit));
+            limits.add(new Limit(sender, known(scope), limit));
             return null;
         }
         RateLimit old = l.limit;
