@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
  * workers that deliver, defer and hold at realistic rates), the stats endpoint on
- * {@code 127.0.0.1:8080}, and ready-to-paste {@code curl} requests.
+ * {@code 127.0.0.1:8080}, Prometheus metrics on {@code /metrics}, and ready-to-paste
+ * {@code curl} requests.
  *
  * <pre>
  * java -jar api-adapter/target/sendq-demo.jar [--port 8080] [--bind 127.0.0.1] [--token T]
- *      [--senders 119,120] [--messages 20000] [--workers 4] [--seed 42]
+ *      [--senders 119,120] [--messages 20000] [--workers 4] [--seed 42] [--metrics on|off]
  * </pre>
  *
  * {@code --workers 0} freezes the queue once it is loaded, so repeated queries answer the same.
@@ -37,7 +38,8 @@ public final class DemoServer {
     private static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
 
     /** The parsed command line. */
-    record Options(int port, String bind, String token, int[] senders, int messages, int workers, long seed) {
+    record Options(int port, String bind, String token, int[] senders, int messages, int workers, long seed,
+                   boolean metrics) {
     }
 
     private DemoServer() {
@@ -91,6 +93,7 @@ public final class DemoServer {
                   --messages N     messages loaded per sender (default 20000)
                   --workers N      delivery workers per sender (default 4; 0 = frozen queue)
                   --seed N         random seed of the simulation (default 42)
+                  --metrics on|off serve Prometheus metrics on /metrics (default on)
                   --help           this text""";
     }
 
@@ -102,6 +105,7 @@ public final class DemoServer {
         int messages = 20_000;
         int workers = 4;
         long seed = 42;
+        boolean metrics = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -156,6 +160,12 @@ public final class DemoServer {
                         throw new IllegalArgumentException("--seed must be an integer, got " + v);
                     }
                 }
+                case "--metrics" -> {
+                    if (!v.equals("on") && !v.equals("off")) {
+                        throw new IllegalArgumentException("--metrics must be on or off, got " + v);
+                    }
+                    metrics = v.equals("on");
+                }
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
         }
@@ -164,7 +174,7 @@ public final class DemoServer {
             new SecureRandom().nextBytes(b);
             token = HexFormat.of().formatHex(b);
         }
-        return new Options(port, bind, token, senders, messages, workers, seed);
+        return new Options(port, bind, token, senders, messages, workers, seed, metrics);
     }
 
     private static int intFlag(String name, String v, int min, int max) {
@@ -229,8 +239,12 @@ public final class DemoServer {
         }
         SendqApi api = SendqApi.create(engine, TokenStore.of(java.util.Map.of(o.token(), TokenScope.allSenders())));
         HttpBinding http = HttpBinding.start(api, address, 8);
+        if (o.metrics()) {
+            DemoMetrics.mount(http, engine);
+        }
         threads.forEach(Thread::start);
-        String url = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort() + SendqApi.STATS_PATH;
+        String base = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort();
+        String url = base + SendqApi.STATS_PATH;
         int sender = o.senders()[0];
         out.println("sendq demo: " + o.senders().length + " sender(s), " + o.messages() + " messages each, "
                 + (frozen ? "frozen (no workers)" : o.workers() + " workers each") + ", listening on " + url);
@@ -243,6 +257,11 @@ public final class DemoServer {
         out.println("# XML, totals:");
         out.println("curl -s -X POST " + url + " -H 'Content-Type: application/xml' \\");
         out.println("     -d '<xml><token>" + o.token() + "</token><id>" + sender + "</id></xml>'");
+        if (o.metrics()) {
+            out.println();
+            out.println("# Prometheus metrics (add -H 'Accept: application/openmetrics-text' for OpenMetrics):");
+            out.println("curl -s " + base + DemoMetrics.PATH);
+        }
         out.flush();
         return new Running(engine, http, threads);
     }
