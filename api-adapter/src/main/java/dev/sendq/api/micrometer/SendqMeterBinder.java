@@ -87,15 +87,22 @@ public final class SendqMeterBinder implements MeterBinder, AutoCloseable {
     private record Reading(long nanos, Map<Integer, SenderReading> senders, Map<SeriesKey, Series> series) {
     }
 
-    /** What a meter reads: one value of one series, remembered for when the series is gone. */
+    /**
+     * What a meter reads: one value of one series, remembered for when the series is gone. A
+     * breakdown probe reads only the generation of its key it was made for: if the key left the
+     * top N and came back (its counters starting again from 0) while a registry still reads the
+     * old meter, the old meter keeps its last value.
+     */
     private final class Probe {
         final SeriesKey key;
+        final long generation;
         final Family family;
         final int index;
         volatile double last;
 
-        Probe(SeriesKey key, Family family, int index) {
+        Probe(SeriesKey key, long generation, Family family, int index) {
             this.key = key;
+            this.generation = generation;
             this.family = family;
             this.index = index;
         }
@@ -109,7 +116,7 @@ public final class SendqMeterBinder implements MeterBinder, AutoCloseable {
                 }
             } else {
                 Series s = r.series().get(key);
-                if (s != null) {
+                if (s != null && s.generation() == generation) {
                     last = family.value(s, index);
                 }
             }
@@ -235,10 +242,12 @@ public final class SendqMeterBinder implements MeterBinder, AutoCloseable {
         for (Map.Entry<SeriesKey, Bound> e : wanted.entrySet()) {
             if (e.getValue() == null) {
                 Bound b = new Bound();
-                List<Family> families = e.getKey().breakdown() == null ? List.of(Family.values()) : Family.BREAKDOWN;
+                SeriesKey k = e.getKey();
+                List<Family> families = k.breakdown() == null ? List.of(Family.values()) : Family.BREAKDOWN;
+                long generation = k.breakdown() == null ? 0 : r.series().get(k).generation();
                 for (Family f : families) {
                     for (int i = 0; i < f.splitValues().size(); i++) {
-                        b.probes.add(new Probe(e.getKey(), f, i));
+                        b.probes.add(new Probe(k, generation, f, i));
                     }
                 }
                 for (MeterRegistry registry : registries) {

@@ -66,6 +66,7 @@ public final class Fold {
     private final Map<Key, Member> members = new HashMap<>();
     private final long[] retired = new long[OUTCOMES];
     private boolean ranked;
+    private long admissions;
 
     /** A key of the breakdown: the row's account, campaign and ISP (0 / "" where not grouped). */
     record Key(int account, int campaign, String isp) implements Comparable<Key> {
@@ -92,12 +93,14 @@ public final class Fold {
         }
     }
 
-    /** A member's baselines: its counts when it entered, and when its series was last read. */
+    /** A member's admission number and baselines: its counts when it entered, and when its series was last read. */
     private static final class Member {
+        final long generation;
         final long[] base;
         final long[] last;
 
-        Member(long[] base) {
+        Member(long generation, long[] base) {
+            this.generation = generation;
             this.base = base;
             this.last = base.clone();
         }
@@ -152,7 +155,7 @@ public final class Fold {
                 shown[i] = m.last[i] - m.base[i];
                 otherFinished[i] += m.base[i];
             }
-            series.add(new Series(labels(k), live, shown, false));
+            series.add(new Series(labels(k), live, shown, false, m.generation));
         }
         for (Entry e : entries.values()) {
             if (!members.containsKey(e.key)) {
@@ -163,7 +166,7 @@ public final class Fold {
         for (int i = 0; i < OUTCOMES; i++) {
             otherFinished[i] = Math.max(0, otherFinished[i] - retired[i]);
         }
-        series.add(new Series(otherLabels, otherLive, otherFinished, true));
+        series.add(new Series(otherLabels, otherLive, otherFinished, true, 0));
         return new Folded(breakdown, series);
     }
 
@@ -215,7 +218,7 @@ public final class Fold {
         }
         for (Key k : chosen) {
             if (!members.containsKey(k)) {
-                members.put(k, new Member(ranked ? entries.get(k).finished.clone() : new long[OUTCOMES]));
+                members.put(k, new Member(++admissions, ranked ? entries.get(k).finished.clone() : new long[OUTCOMES]));
             }
         }
     }
