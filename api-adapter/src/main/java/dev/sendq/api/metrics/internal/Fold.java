@@ -71,6 +71,16 @@ public final class Fold {
     /** A key of the breakdown: the row's account, campaign and ISP (0 / "" where not grouped). */
     record Key(int account, int campaign, String isp) implements Comparable<Key> {
         @Override
+        public int hashCode() {
+            return (account * 31 + campaign) * 31 + isp.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.account == account && k.campaign == campaign && k.isp.equals(isp);
+        }
+
+        @Override
         public int compareTo(Key o) {
             int c = Integer.compare(account, o.account);
             if (c == 0) {
@@ -107,10 +117,13 @@ public final class Fold {
     }
 
     /** Busiest first: live total, then finished total, both descending, then key ascending. */
-    private static final Comparator<Entry> BUSIEST_FIRST = Comparator
-            .comparingLong((Entry e) -> -e.liveTotal)
-            .thenComparingLong(e -> -e.finishedTotal)
-            .thenComparing(e -> e.key);
+    private static final Comparator<Entry> BUSIEST_FIRST = (a, b) -> {
+        int c = Long.compare(b.liveTotal, a.liveTotal);
+        if (c == 0) {
+            c = Long.compare(b.finishedTotal, a.finishedTotal);
+        }
+        return c != 0 ? c : a.key.compareTo(b.key);
+    };
 
     /**
      * A fold of {@code breakdown} keeping {@code top} keys.
