@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * line, a bad {@code Content-Length}) with its own short {@code text/html} 400 page before the
  * handler sees them.
  *
+ * <p>Besides the API it can serve read-only routes, such as a Prometheus scrape, at exact paths
+ * ({@link #route(String, GetRoute)}); it knows nothing of what they serve, so it loads no
+ * metrics library.
+ *
  * <p>Binds to loopback unless told otherwise. Thread-safe; {@link #close()} stops it.
  */
 public final class HttpBinding implements AutoCloseable {
@@ -108,7 +112,8 @@ public final class HttpBinding implements AutoCloseable {
      * @param path  an absolute path such as {@code /metrics}, not one of the API's
      * @param route the route
      * @return this binding
-     * @throws IllegalArgumentException if the path is not absolute, has a query, or is the API's
+     * @throws IllegalArgumentException if the path is not absolute, has a query, is the API's or
+     *                                  is already routed
      */
     public HttpBinding route(String path, GetRoute route) {
         Objects.requireNonNull(route, "route");

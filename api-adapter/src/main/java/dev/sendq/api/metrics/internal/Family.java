@@ -87,7 +87,7 @@ public enum Family {
     /** The family's help (Micrometer: description) for one breakdown, or per sender when {@code null}. */
     public String help(Breakdown breakdown) {
         return breakdown == null ? help + ", per sender" : help + ", per sender and " + breakdown.prefix()
-                + " (the top N by live messages; the rest as \"other\")";
+                + " (the top N by live messages, the rest folded into other)";
     }
 
     /** The Prometheus name, without the {@code _total} a counter's samples carry. */
