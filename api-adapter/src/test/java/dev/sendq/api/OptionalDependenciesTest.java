@@ -26,6 +26,12 @@ import org.junit.jupiter.api.Test;
  * class path minus those libraries.
  */
 class OptionalDependenciesTest {
+    static {
+        // The JDK server's time limits are JVM-wide and read once: set the tests' before the filtered
+        // loader's HttpBinding would set its defaults (the JDK classes are shared by both loaders).
+        RawHttp.init();
+    }
+
     /** Entry point run inside the filtered class loader; answers what it saw, or throws. */
     public static final class WithoutMetricsLibraries implements Supplier<String> {
         /** Needed by the reflective construction. */
