@@ -27,12 +27,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * sendq's counters as Micrometer meters, read from the engine when the registry reads them:
- * gauges {@code sendq.queued} (tags {@code sender}, {@code state}; base unit {@code messages}) and
- * {@code sendq.cells} ({@code sender}), function counters {@code sendq.finished} ({@code sender},
- * {@code outcome}; monotonic), and per breakdown asked for {@code sendq.<isp|account|campaign>.queued}
- * and {@code .finished} with the breakdown's tags, bounded to the top N keys plus {@code other}
- * (see {@link MetricsOptions}). With Micrometer's Prometheus registry the names come out as the
+ * sendq's counters as Micrometer meters, read from the engine when the registry reads them.
+ * Thread-safe: meters may be read from any thread while {@link #refresh()} runs; gauges are never
+ * negative and function counters never decrease.
+ *
+ * <p>Meters: gauges {@code sendq.queued} (tags {@code sender}, {@code state}; base unit
+ * {@code messages}) and {@code sendq.cells} ({@code sender}), function counters
+ * {@code sendq.finished} ({@code sender}, {@code outcome}), and per breakdown asked for
+ * {@code sendq.<isp|account|campaign>.queued} and {@code .finished} with the breakdown's tags,
+ * bounded to the top N keys plus {@code other} (see {@link MetricsOptions}). With Micrometer's Prometheus registry the names come out as the
  * {@code dev.sendq.api.prometheus.SendqCollector}'s: {@code sendq_queued_messages},
  * {@code sendq_finished_messages_total}, {@code sendq_cells}, and so on.
  *
@@ -53,8 +56,6 @@ import java.util.concurrent.TimeUnit;
  * {@link Builder#refreshInterval(Duration)} (1 minute by default) on one daemon thread of the
  * binder's, or only when called if the interval is zero. Between refreshes, new keys count in
  * {@code other}.
- *
- * <p>Thread-safe. Counters never decrease; gauges are never negative.
  */
 public final class SendqMeterBinder implements MeterBinder, AutoCloseable {
     /*

@@ -24,7 +24,9 @@ import java.util.List;
 /**
  * sendq's counters as Prometheus metrics, read from the engine at scrape time: a
  * {@link MultiCollector} for the official Java client (1.x). Nothing is added to the transition
- * path; a scrape costs O(cells) per sender and breakdown.
+ * path; a scrape costs O(cells) per sender and breakdown. Thread-safe, concurrent scrapes
+ * included: no gauge is ever negative, no counter decreases from one scrape to the next, and a
+ * scrape is not one atomic cut across senders and families (see {@code SenderQueue.stats}).
  *
  * <pre>{@code
  * PrometheusRegistry.defaultRegistry.register(SendqCollector.create(engine));
@@ -39,10 +41,8 @@ import java.util.List;
  * {@code sendq_<isp|account|campaign>_finished_messages_total} with the breakdown's labels,
  * bounded to the top N keys plus {@code other} (see {@link MetricsOptions}).
  *
- * <p>Thread-safe; concurrent scrapes are allowed (each breakdown's fold is read by one at a
- * time). Each row it reads is non-negative and counters never decrease from one scrape to the
- * next; a scrape is not one atomic cut across senders and families (see
- * {@code SenderQueue.stats}). Register one collector per engine, and one per registry.
+ * <p>Each breakdown's fold is read by one scrape at a time. Register one collector per engine
+ * and registry.
  */
 public final class SendqCollector implements MultiCollector {
     private final EngineReader reader;
