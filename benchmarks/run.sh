@@ -25,6 +25,7 @@ run lifecycle LifecycleBenchmark
 run transition-cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
 run adapter AdapterBenchmark
+run metrics MetricsScrapeBenchmark
 if [ -z "$only" ] || [[ "memory" == "$only"* ]]; then
   java -Djdk.attach.allowAttachSelf=true -cp "$JAR" dev.sendq.bench.MemoryFootprint "$OUT/memory.json"
 fi

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
  * workers that deliver, defer with realistic reasons and hold at realistic rates), the API on
- * {@code 127.0.0.1:8080}, and ready-to-paste {@code curl} requests for every request it serves.
+ * {@code 127.0.0.1:8080}, Prometheus metrics on {@code /metrics}, and ready-to-paste {@code curl}
+ * requests for every request it serves.
  *
  * <p>Each sender starts with hold rules that have reasons and labels (a campaign paused for its
  * complaint rate, an account under review, an ISP block that expires, a maintenance pause), a
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -jar api-adapter/target/sendq-demo.jar [--port 8080] [--bind 127.0.0.1] [--token T]
- *      [--senders 119,120] [--messages 20000] [--workers 4] [--seed 42]
+ *      [--senders 119,120] [--messages 20000] [--workers 4] [--seed 42] [--metrics on|off]
  * </pre>
  *
  * {@code --workers 0} freezes the queue once it is loaded, so repeated queries answer the same.
@@ -51,7 +52,8 @@ public final class DemoServer {
     private static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
 
     /** The parsed command line. */
-    record Options(int port, String bind, String token, int[] senders, int messages, int workers, long seed) {
+    record Options(int port, String bind, String token, int[] senders, int messages, int workers, long seed,
+                   boolean metrics) {
     }
 
     private DemoServer() {
@@ -105,6 +107,7 @@ public final class DemoServer {
                   --messages N     messages loaded per sender (default 20000)
                   --workers N      delivery workers per sender (default 4; 0 = frozen queue)
                   --seed N         random seed of the simulation (default 42)
+                  --metrics on|off serve Prometheus metrics on /metrics (default on)
                   --help           this text""";
     }
 
@@ -116,6 +119,7 @@ public final class DemoServer {
         int messages = 20_000;
         int workers = 4;
         long seed = 42;
+        boolean metrics = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -170,6 +174,12 @@ public final class DemoServer {
                         throw new IllegalArgumentException("--seed must be an integer, got " + v);
                     }
                 }
+                case "--metrics" -> {
+                    if (!v.equals("on") && !v.equals("off")) {
+                        throw new IllegalArgumentException("--metrics must be on or off, got " + v);
+                    }
+                    metrics = v.equals("on");
+                }
                 default -> throw new IllegalArgumentException("unknown option: " + a);
             }
         }
@@ -178,7 +188,7 @@ public final class DemoServer {
             new SecureRandom().nextBytes(b);
             token = HexFormat.of().formatHex(b);
         }
-        return new Options(port, bind, token, senders, messages, workers, seed);
+        return new Options(port, bind, token, senders, messages, workers, seed, metrics);
     }
 
     private static int intFlag(String name, String v, int min, int max) {
@@ -248,6 +258,9 @@ public final class DemoServer {
         }
         SendqApi api = SendqApi.create(engine, TokenStore.of(java.util.Map.of(o.token(), TokenScope.allSenders())));
         HttpBinding http = HttpBinding.start(api, address, 8);
+        if (o.metrics()) {
+            DemoMetrics.mount(http, engine);
+        }
         threads.forEach(Thread::start);
         String base = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort();
         String url = base + SendqApi.STATS_PATH;
@@ -291,6 +304,11 @@ public final class DemoServer {
         curl(out, base + SendqApi.RATE_LIMITS_PATH, "application/json", json + "}");
         curl(out, base + SendqApi.SET_RATE_LIMIT_PATH, "application/json", json
                 + ", \"isp\": \"Yahoo\", \"permits\": 5, \"per_ms\": 1000, \"burst\": 10}");
+        if (o.metrics()) {
+            out.println();
+            out.println("# Prometheus metrics (add -H 'Accept: application/openmetrics-text' for OpenMetrics):");
+            out.println("curl -s " + base + DemoMetrics.PATH);
+        }
         out.flush();
         return new Running(engine, http, threads);
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.SynchronousQueue;
@@ -36,6 +37,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * line, a bad {@code Content-Length}) with its own short {@code text/html} 400 page before the
  * handler sees them.
  *
+ * <p>Besides the API it can serve read-only routes, such as a Prometheus scrape, at exact paths
+ * ({@link #route(String, GetRoute)}); it knows nothing of what they serve, so it loads no
+ * metrics library.
+ *
  * <p>Binds to loopback unless told otherwise. Thread-safe; {@link #close()} stops it.
  */
 public final class HttpBinding implements AutoCloseable {
@@ -49,12 +54,16 @@ public final class HttpBinding implements AutoCloseable {
         defaultProperty("jdk.httpserver.maxConnections", "1024");
     }
 
+    private static final System.Logger LOG = System.getLogger(HttpBinding.class.getName());
+
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
+    private final SendqApi api;
 
-    private HttpBinding(HttpServer server, ThreadPoolExecutor executor) {
+    private HttpBinding(HttpServer server, ThreadPoolExecutor executor, SendqApi api) {
         this.server = server;
         this.executor = executor;
+        this.api = api;
     }
 
     private static void defaultProperty(String name, String value) {
@@ -86,12 +95,40 @@ public final class HttpBinding implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/", exchange -> serve(api, exchange));
         server.start();
-        return new HttpBinding(server, executor);
+        return new HttpBinding(server, executor, api);
     }
 
     /** Starts on {@code 127.0.0.1:port} with 8 worker threads. */
     public static HttpBinding startLoopback(SendqApi api, int port) throws IOException {
         return start(api, new InetSocketAddress("127.0.0.1", port), 8);
+    }
+
+    /**
+     * Also serves {@code route} at exactly {@code path} (GET and HEAD; other methods are answered
+     * 405 with {@code Allow: GET, HEAD}), e.g. {@code route("/metrics", new PrometheusRoute(registry))}.
+     * Any other path, including longer ones that start with {@code path}, is still the API's.
+     * May be called while the server runs.
+     *
+     * @param path  an absolute path such as {@code /metrics}, not one of the API's
+     * @param route the route
+     * @return this binding
+     * @throws IllegalArgumentException if the path is not absolute, has a query, is the API's or
+     *                                  is already routed
+     */
+    public HttpBinding route(String path, GetRoute route) {
+        Objects.requireNonNull(route, "route");
+        if (path == null || !path.startsWith("/") || path.length() < 2 || path.contains("?") || path.contains("#")
+                || api.handles(path)) {
+            throw new IllegalArgumentException("route path must be absolute, not \"/\" and not an API path: " + path);
+        }
+        server.createContext(path, exchange -> {
+            if (exchange.getRequestURI().getRawPath().equals(path)) {
+                serveRoute(route, exchange);
+            } else {
+                serve(api, exchange);
+            }
+        });
+        return this;
     }
 
     /** The address the server listens on (the real port when 0 was asked for). */
@@ -122,20 +159,48 @@ public final class HttpBinding implements AutoCloseable {
                         exchange.getRequestHeaders().getFirst("Content-Type"),
                         exchange.getRequestHeaders().getFirst("Authorization"), body));
             }
-            exchange.getResponseHeaders().set("Content-Type", response.contentType());
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            for (Map.Entry<String, String> h : response.headers().entrySet()) {
-                exchange.getResponseHeaders().set(h.getKey(), h.getValue());
+            send(exchange, response);
+        }
+    }
+
+    private static ApiResponse plain(int status, String text, Map<String, String> headers) {
+        return new ApiResponse(status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8),
+                headers);
+    }
+
+    private static void send(HttpExchange exchange, ApiResponse response) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", response.contentType());
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        for (Map.Entry<String, String> h : response.headers().entrySet()) {
+            exchange.getResponseHeaders().set(h.getKey(), h.getValue());
+        }
+        byte[] bytes = response.body();
+        boolean head = "HEAD".equals(exchange.getRequestMethod());
+        exchange.sendResponseHeaders(response.status(), head ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
             }
-            byte[] bytes = response.body();
-            boolean head = "HEAD".equals(exchange.getRequestMethod());
-            exchange.sendResponseHeaders(response.status(), head ? -1 : bytes.length);
-            if (!head) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(bytes);
+        }
+    }
+
+    private static void serveRoute(GetRoute route, HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            ApiResponse response;
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                response = plain(405, "Method not allowed (GET only)", Map.of("Allow", "GET, HEAD"));
+            } else {
+                try {
+                    response = route.get(exchange.getRequestURI().getRawQuery(),
+                            exchange.getRequestHeaders().getFirst("Accept"));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "route " + exchange.getHttpContext().getPath() + " failed", e);
+                    response = plain(500, "Internal error", Map.of());
                 }
             }
+            send(exchange, response);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.sendq.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sendq.api.prometheus.StrictExposition;
 import dev.sendq.core.Grouping;
 import dev.sendq.core.HoldImpact;
 import dev.sendq.core.HoldReason;
@@ -18,6 +19,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,6 +79,7 @@ class DemoServerTest {
             "--senders 0              | --senders must be within 1..2147483647, got 0",
             "--seed 1.5               | --seed must be an integer, got 1.5",
             "--token a;b              | --token must be 1-256 characters without ';' or '='",
+            "--metrics yes            | --metrics must be on or off, got yes",
     })
     void parseRejectsBadFlagsWithAClearMessage(String args, String message) {
         assertThatThrownBy(() -> DemoServer.parse(args.strip().split(" ")))
@@ -109,7 +112,9 @@ class DemoServerTest {
         assertThat(DemoServer.parse(new String[] {"--help"})).isNull();
         assertThat(DemoServer.parse(new String[] {"--port", "1", "-h"})).isNull();
         assertThat(DemoServer.usage()).contains("--port", "--bind", "--token", "--senders", "--messages", "--workers",
-                "--seed", "--help");
+                "--seed", "--metrics", "--help");
+        assertThat(d.metrics()).as("metrics on by default").isTrue();
+        assertThat(DemoServer.parse(new String[] {"--metrics", "off"}).metrics()).isFalse();
     }
 
     // ------------------------------------------------------------------ frozen demo
@@ -284,6 +289,31 @@ class DemoServerTest {
             core.add(Fixtures.row(r.accountId(), r.campaignId(), r.isp(), r.hold(), r.newCount(), r.proc(), r.retry()));
         }
         assertThat(e.data()).isEqualTo(core);
+    }
+
+    @Test
+    void theDemoServesItsMetricsWithCampaignsCappedAtFive() throws IOException {
+        Matcher m = Pattern.compile("curl -s (http://\\S+/metrics)\\R").matcher(printed);
+        assertThat(m.find()).as("a metrics curl line in:%n%s", printed).isTrue();
+        String path = URI.create(m.group(1)).getPath();
+        RawHttp.Response r = RawHttp.exchange(frozen.http.address(), RawHttp.request("GET", path,
+                Map.of("Accept", "application/openmetrics-text"), null, true), 10_000);
+        assertThat(r.status()).isEqualTo(200);
+        StrictExposition.Scrape s = StrictExposition.parse(r.header("content-type"), r.bodyText());
+        for (int sender : new int[] {119, 120}) {
+            StatsRow totals = frozen.engine.sender(sender).totals();
+            String id = Integer.toString(sender);
+            assertThat(s.value("sendq_queued_messages", "sender", id, "state", "hold")).isEqualTo(totals.hold());
+            assertThat(s.value("sendq_queued_messages", "sender", id, "state", "new")).isEqualTo(totals.newCount());
+            assertThat(s.value("sendq_queued_messages", "sender", id, "state", "proc")).isEqualTo(totals.proc());
+            assertThat(s.value("sendq_queued_messages", "sender", id, "state", "retry")).isEqualTo(totals.retry());
+            double campaigns = s.samples("sendq_campaign_queued_messages").stream()
+                    .filter(x -> x.label("sender").equals(id)).mapToDouble(StrictExposition.Sample::value).sum();
+            assertThat(campaigns).as("top 5 campaigns + other = the sender").isEqualTo(totals.total());
+        }
+        assertThat(s.samples("sendq_campaign_queued_messages")).hasSize(2 * (5 + 1) * 4);
+        assertThat(s.samples("sendq_isp_queued_messages")).isNotEmpty();
+        assertThat(s.samples("sendq_account_queued_messages")).isNotEmpty();
     }
 
     private static String query(String body) throws IOException {
