@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
- * workers that deliver, defer and hold at realistic rates), the API on {@code 127.0.0.1:8080},
- * and ready-to-paste {@code curl} requests: two stats requests, then a hold and its release.
+ * workers that deliver, defer and hold at realistic rates), the API and the operator dashboard
+ * ({@link DashboardAssets}) on {@code 127.0.0.1:8080}, the dashboard's address, and
+ * ready-to-paste {@code curl} requests: two stats requests, then a hold and its release.
  *
  * <pre>
  * java -jar api-adapter/target/sendq-demo.jar [--port 8080] [--bind 127.0.0.1] [--token T]
@@ -228,7 +229,7 @@ public final class DemoServer {
             throw new IllegalArgumentException("--bind: unknown address " + o.bind());
         }
         SendqApi api = SendqApi.create(engine, TokenStore.of(java.util.Map.of(o.token(), TokenScope.allSenders())));
-        HttpBinding http = HttpBinding.start(api, address, 8);
+        HttpBinding http = HttpBinding.startWithDashboard(api, address, 8);
         threads.forEach(Thread::start);
         String base = "http://" + hostForUrl(o.bind()) + ":" + http.address().getPort();
         String url = base + SendqApi.STATS_PATH;
@@ -236,6 +237,8 @@ public final class DemoServer {
         out.println("sendq demo: " + o.senders().length + " sender(s), " + o.messages() + " messages each, "
                 + (frozen ? "frozen (no workers)" : o.workers() + " workers each") + ", listening on " + url);
         out.println("token: " + o.token());
+        out.println("dashboard: " + base + DashboardAssets.PAGE_PATH + "?sender=" + sender
+                + " (paste the token into the page)");
         String json = "{\"token\": \"" + o.token() + "\", \"id\": " + sender;
         out.println();
         out.println("# JSON, one row per campaign:");
