@@ -1,10 +1,16 @@
 package dev.sendq.api;
 
+import dev.sendq.core.HoldReason;
+import dev.sendq.core.HoldRule;
 import dev.sendq.core.Lease;
+import dev.sendq.core.MessageState;
 import dev.sendq.core.QueueEngine;
+import dev.sendq.core.RateLimit;
 import dev.sendq.core.RetryPolicy;
+import dev.sendq.core.RetryReason;
 import dev.sendq.core.Selector;
 import dev.sendq.core.SenderQueue;
+import dev.sendq.core.StoredMessage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -13,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,9 +31,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
- * workers that deliver, defer and hold at realistic rates), the API and the operator dashboard
- * ({@link DashboardAssets}) on {@code 127.0.0.1:8080}, the dashboard's address, and
- * ready-to-paste {@code curl} requests: two stats requests, then a hold and its release.
+ * workers that deliver, defer with realistic reasons and hold at realistic rates), the API and
+ * the operator dashboard ({@link DashboardAssets}) on {@code 127.0.0.1:8080}, the dashboard's
+ * address, and ready-to-paste {@code curl} requests for every request it serves.
+ *
+ * <p>Each sender starts with hold rules that have reasons and labels (a campaign paused for its
+ * complaint rate, an account under review, an ISP block that expires, a maintenance pause), a
+ * throttled ISP (a rate limit on Yahoo, so its queue grows while the workers run), and a tenth
+ * of its messages restored as if enqueued minutes to hours ago, so that the age buckets show a
+ * spread at once.
  *
  * <pre>
  * java -jar api-adapter/target/sendq-demo.jar [--port 8080] [--bind 127.0.0.1] [--token T]
@@ -209,10 +223,15 @@ public final class DemoServer {
                 .build();
         AtomicLong ids = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
+        long maintenanceRule = 0;
         for (int s = 0; s < o.senders().length; s++) {
             SenderQueue q = engine.addSender(o.senders()[s]);
             SplittableRandom r = new SplittableRandom(o.seed() + s);
             load(engine, q, o.messages(), r, ids, frozen);
+            HoldRule maintenance = operate(q);
+            if (s == 0) {
+                maintenanceRule = maintenance.id();
+            }
             for (int w = 0; w < o.workers(); w++) {
                 threads.add(thread("sendq-demo-worker-" + q.id() + "-" + w,
                         () -> work(engine, q, r.split())));
@@ -251,6 +270,30 @@ public final class DemoServer {
         String selector = json + ", \"account_id\": 412, \"isp\": \"Gmail\"}";
         curl(out, base + SendqApi.HOLD_PATH, "application/json", selector);
         curl(out, base + SendqApi.RELEASE_PATH, "application/json", selector);
+        out.println();
+        out.println("# Extensions. The hold rules in force, with what each holds now:");
+        curl(out, base + SendqApi.HOLD_RULES_PATH, "application/json", json + "}");
+        out.println();
+        out.println("# What holding Microsoft would hold (dry run), then a rule with a reason, a label and an expiry:");
+        String microsoft = json + ", \"isp\": \"Microsoft\", \"reason\": \"isp_block\", "
+                + "\"label\": \"421 RP-001 from Outlook, ticket 5120\", \"until\": \""
+                + Instant.now().plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS) + "\"";
+        curl(out, base + SendqApi.ADD_HOLD_RULE_PATH, "application/json", microsoft + ", \"dry_run\": 1}");
+        curl(out, base + SendqApi.ADD_HOLD_RULE_PATH, "application/json", microsoft + "}");
+        out.println();
+        out.println("# Lift the maintenance pause (rule " + maintenanceRule + "):");
+        curl(out, base + SendqApi.LIFT_HOLD_RULE_PATH, "application/x-www-form-urlencoded",
+                "token=" + o.token() + "&id=" + sender + "&rule_id=" + maintenanceRule);
+        out.println();
+        out.println("# How old the queue is, per ISP (JSON), and why messages wait in RETRY (XML):");
+        curl(out, base + SendqApi.AGES_PATH, "application/json", json + ", \"group\": \"isp\"}");
+        curl(out, base + SendqApi.RETRY_REASONS_PATH, "application/xml", "<xml><token>" + o.token() + "</token><id>"
+                + sender + "</id><group>isp</group></xml>");
+        out.println();
+        out.println("# The rate limits, then Yahoo's raised to 5 per second with bursts of 10:");
+        curl(out, base + SendqApi.RATE_LIMITS_PATH, "application/json", json + "}");
+        curl(out, base + SendqApi.SET_RATE_LIMIT_PATH, "application/json", json
+                + ", \"isp\": \"Yahoo\", \"permits\": 5, \"per_ms\": 1000, \"burst\": 10}");
         out.flush();
         return new Running(engine, http, threads);
     }
@@ -276,17 +319,23 @@ public final class DemoServer {
     /** Loads a sender: campaigns of several accounts to several ISPs, some in flight, deferred and held. */
     static void load(QueueEngine engine, SenderQueue q, int messages, SplittableRandom r, AtomicLong ids,
                      boolean frozen) {
-        for (int i = 0; i < messages; i++) {
+        int aged = messages / 10;
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < aged; i++) {
+            restoreAged(q, r, ids, now);
+        }
+        for (int i = aged; i < messages; i++) {
             enqueueOne(q, r, ids);
         }
         // One campaign held by an operator, as in the documented example's account 306.
-        q.hold(Selector.campaign(306, 4914));
+        q.hold(Selector.campaign(306, 4914), HoldReason.COMPLAINT_RATE, "complaints at 0.4%, list under review",
+                null);
         Lease lease = new Lease();
         int inFlight = messages / 20;
         for (int i = 0; i < inFlight && q.take(lease); i++) {
             double x = r.nextDouble();
             if (x < 0.4) {
-                engine.defer(lease, Duration.ofMinutes(1 + r.nextInt(30)));
+                engine.defer(lease, Duration.ofMinutes(1 + r.nextInt(30)), retryReason(lease.isp(), r));
             } else if (x < 0.45) {
                 engine.hold(lease);
             } else if (!frozen && x < 0.9) {
@@ -295,20 +344,75 @@ public final class DemoServer {
         }
     }
 
+    /**
+     * The operators' doing at start: hold rules with reasons and labels, and a throttled ISP.
+     *
+     * @return the maintenance pause, which the printed lift request lifts
+     */
+    static HoldRule operate(SenderQueue q) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        q.hold(Selector.account(2020), HoldReason.ACCOUNT_REVIEW, "billing check, ticket 4411", null);
+        q.hold(Selector.isp("Apple"), HoldReason.ISP_BLOCK, "iCloud 554 5.7.1, delisting requested",
+                now.plus(6, ChronoUnit.HOURS));
+        HoldRule maintenance = q.hold(Selector.campaign(1001, 10011), HoldReason.MAINTENANCE,
+                "template fix before resuming", now.plus(30, ChronoUnit.MINUTES));
+        q.setRateLimit(Selector.isp("Yahoo"), RateLimit.perSecond(2).withBurst(5));
+        return maintenance;
+    }
+
+    /**
+     * A message restored as if enqueued 5 minutes to 8 hours ago (log-uniform): a third of them
+     * deferred since, due within the next half hour.
+     */
+    private static void restoreAged(SenderQueue q, SplittableRandom r, AtomicLong ids, long now) {
+        int account = account(r);
+        String isp = isp(r);
+        long age = (long) Math.exp(r.nextDouble(Math.log(5), Math.log(480)));
+        long enqueuedAt = now - age * 60_000 - r.nextInt(60_000);
+        boolean retry = r.nextInt(3) == 0;
+        q.restore(new StoredMessage(ids.incrementAndGet(), account, campaign(account, r), isp, null,
+                retry ? MessageState.RETRY : MessageState.NEW, retry ? 1 + r.nextInt(4) : 0, enqueuedAt,
+                retry ? now + 60_000 * (1 + r.nextInt(30)) : 0, retry ? retryReason(isp, r) : null));
+    }
+
+    /** Why a delivery to this ISP was deferred: Yahoo throttles, Microsoft answers 4xx, DNS and TLS fail anywhere. */
+    private static RetryReason retryReason(String isp, SplittableRandom r) {
+        double x = r.nextDouble();
+        if (x < 0.15) {
+            return RetryReason.CONNECTION_FAILURE;
+        }
+        if (x < 0.2) {
+            return RetryReason.LOCAL_RATE_LIMIT;
+        }
+        return switch (isp) {
+            case "Yahoo" -> x < 0.85 ? RetryReason.REMOTE_THROTTLING : RetryReason.REMOTE_TEMPORARY_FAILURE;
+            case "Microsoft" -> x < 0.4 ? RetryReason.REMOTE_THROTTLING : RetryReason.REMOTE_TEMPORARY_FAILURE;
+            default -> x < 0.95 ? RetryReason.REMOTE_TEMPORARY_FAILURE : RetryReason.UNSPECIFIED;
+        };
+    }
+
     private static void enqueueOne(SenderQueue q, SplittableRandom r, AtomicLong ids) {
-        int account = switch (r.nextInt(4)) {
+        int account = account(r);
+        q.enqueue(ids.incrementAndGet(), account, campaign(account, r), isp(r), null);
+    }
+
+    private static int account(SplittableRandom r) {
+        return switch (r.nextInt(4)) {
             case 0 -> 306;
             case 1 -> 412;
             case 2 -> 1001;
             default -> 2020;
         };
+    }
+
+    private static int campaign(int account, SplittableRandom r) {
         int campaign = account == 306 ? (r.nextBoolean() ? 4591 : 4914) : account * 10 + r.nextInt(3);
-        if (r.nextInt(10) == 0) {
-            campaign = 0; // transactional mail: no campaign
-        }
+        return r.nextInt(10) == 0 ? 0 : campaign; // a tenth is transactional mail: no campaign
+    }
+
+    private static String isp(SplittableRandom r) {
         double x = r.nextDouble();
-        String isp = x < 0.45 ? ISPS[0] : x < 0.65 ? ISPS[1] : x < 0.85 ? ISPS[2] : x < 0.93 ? ISPS[3] : ISPS[4];
-        q.enqueue(ids.incrementAndGet(), account, campaign, isp, null);
+        return x < 0.45 ? ISPS[0] : x < 0.65 ? ISPS[1] : x < 0.85 ? ISPS[2] : x < 0.93 ? ISPS[3] : ISPS[4];
     }
 
     private static void produce(SenderQueue q, SplittableRandom r, AtomicLong ids, int perSecond) {
@@ -324,7 +428,10 @@ public final class DemoServer {
         }
     }
 
-    /** A delivery worker: ~88% delivered, ~9% deferred, ~2% failed, ~1% held, each after a short "SMTP" pause. */
+    /**
+     * A delivery worker: ~88% delivered, ~9% deferred (with a reason that depends on the ISP), ~2%
+     * failed, ~1% held, each after a short "SMTP" pause.
+     */
     private static void work(QueueEngine engine, SenderQueue q, SplittableRandom r) {
         Lease lease = new Lease();
         try {
@@ -338,7 +445,7 @@ public final class DemoServer {
                     if (x < 0.88) {
                         engine.delivered(lease);
                     } else if (x < 0.97) {
-                        engine.defer(lease);
+                        engine.defer(lease, retryReason(lease.isp(), r));
                     } else if (x < 0.99) {
                         engine.failed(lease);
                     } else {

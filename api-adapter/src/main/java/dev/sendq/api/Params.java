@@ -57,6 +57,15 @@ final class Params {
      * invalid.
      */
     int nonNegativeInt(String name) throws ApiException {
+        return (int) nonNegative(name, Integer.MAX_VALUE);
+    }
+
+    /** {@link #nonNegativeInt}, within long range (ids that are longs, such as hold rule ids). */
+    long nonNegativeLong(String name) throws ApiException {
+        return nonNegative(name, Long.MAX_VALUE);
+    }
+
+    private long nonNegative(String name, long max) throws ApiException {
         Value v = values.get(name);
         if (v == null || (v.kind() == Kind.TEXT && v.text().isEmpty())) {
             return -1;
@@ -70,7 +79,7 @@ final class Params {
             start++; // leading zeros: "00119" is 119
         }
         s = s.substring(start);
-        if (s.length() > 10) {
+        if (s.length() > 19) {
             throw ApiException.invalid(name);
         }
         long n = 0;
@@ -79,11 +88,18 @@ final class Params {
             if (c < '0' || c > '9') {
                 throw ApiException.invalid(name);
             }
-            n = n * 10 + (c - '0');
+            int digit = c - '0';
+            if (n > (max - digit) / 10) {
+                throw ApiException.invalid(name); // over max (and never a long overflow)
+            }
+            n = n * 10 + digit;
         }
-        if (n > Integer.MAX_VALUE) {
-            throw ApiException.invalid(name);
-        }
-        return (int) n;
+        return n;
+    }
+
+    /** Whether the parameter was given with a non-empty value. */
+    boolean has(String name) {
+        Value v = values.get(name);
+        return v != null && !(v.kind() == Kind.TEXT && v.text().isEmpty());
     }
 }

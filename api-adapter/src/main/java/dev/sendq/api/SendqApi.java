@@ -23,7 +23,13 @@ import java.util.Optional;
  *       {@code campaign_id};</li>
  *   <li>{@code .../queue/hold/} and {@code .../queue/release/} ("Hold / Release sender queue"):
  *       add a hold rule for the selector, or lift the rules of exactly that selector; the same
- *       parameters plus {@code isp}.</li>
+ *       parameters plus {@code isp};</li>
+ *   <li>our extensions, under the same prefix and rules: {@code .../queue/rules/} (the hold
+ *       rules with what each holds), {@code .../queue/rules/add/} (a rule with a reason, a label
+ *       and an expiry, or its dry run), {@code .../queue/rules/lift/} (one rule by id),
+ *       {@code .../queue/age/} (messages by state and age), {@code .../queue/retry_reasons/}
+ *       (RETRY messages by reason), and {@code .../queue/rate_limits/} with {@code set/} and
+ *       {@code remove/}.</li>
  * </ul>
  * Parameters come from a JSON, XML or form body or the query string; the token may instead come
  * as {@code Authorization: Bearer <token>}. See {@code docs/api.md} for the full contract and
@@ -47,6 +53,22 @@ public final class SendqApi {
     public static final String HOLD_PATH = "/api/v1.1/admin/senders/queue/hold/";
     /** The path of "Release sender queue". */
     public static final String RELEASE_PATH = "/api/v1.1/admin/senders/queue/release/";
+    /** The path of our extension that lists the hold rules with what each holds. */
+    public static final String HOLD_RULES_PATH = "/api/v1.1/admin/senders/queue/rules/";
+    /** The path of our extension that adds a hold rule with a reason, a label and an expiry. */
+    public static final String ADD_HOLD_RULE_PATH = "/api/v1.1/admin/senders/queue/rules/add/";
+    /** The path of our extension that lifts one hold rule by id. */
+    public static final String LIFT_HOLD_RULE_PATH = "/api/v1.1/admin/senders/queue/rules/lift/";
+    /** The path of our extension that counts messages by state and age. */
+    public static final String AGES_PATH = "/api/v1.1/admin/senders/queue/age/";
+    /** The path of our extension that counts RETRY messages by the reason they were deferred for. */
+    public static final String RETRY_REASONS_PATH = "/api/v1.1/admin/senders/queue/retry_reasons/";
+    /** The path of our extension that lists the rate limits. */
+    public static final String RATE_LIMITS_PATH = "/api/v1.1/admin/senders/queue/rate_limits/";
+    /** The path of our extension that sets a rate limit. */
+    public static final String SET_RATE_LIMIT_PATH = "/api/v1.1/admin/senders/queue/rate_limits/set/";
+    /** The path of our extension that removes a rate limit. */
+    public static final String REMOVE_RATE_LIMIT_PATH = "/api/v1.1/admin/senders/queue/rate_limits/remove/";
 
     private static final System.Logger LOG = System.getLogger(SendqApi.class.getName());
 
@@ -136,9 +158,15 @@ public final class SendqApi {
             }
             TokenScope scope = authenticate(p, request.authorization());
             p.onlyThese(kind.parameters);
-            Selector selector = selector(p, kind.selectsIsp());
+            Selector selector = selector(p, kind.selects);
             RequestKind.Action action = kind.prepare(p, selector);
-            SenderQueue sender = sender(p, scope);
+            int id = senderId(p);
+            for (String name : kind.required) {
+                if (!p.has(name)) {
+                    throw ApiException.missing(name);
+                }
+            }
+            SenderQueue sender = sender(id, scope);
             // Every check has passed: only now does the request touch the engine.
             return ok(format, action.apply(sender));
         } catch (ApiException e) {
@@ -189,11 +217,14 @@ public final class SendqApi {
         return token;
     }
 
-    /** The account / campaign / ISP selector every request has ({@code isp} only where accepted). */
-    private static Selector selector(Params p, boolean withIsp) throws ApiException {
+    /** The account / campaign / ISP selector of a request ({@link Selector#ALL} if it takes none). */
+    private static Selector selector(Params p, RequestKind.Selects selects) throws ApiException {
+        if (selects == RequestKind.Selects.NOTHING) {
+            return Selector.ALL;
+        }
         int account = p.nonNegativeInt("account_id");
         int campaign = p.nonNegativeInt("campaign_id");
-        String isp = withIsp ? p.text("isp") : null;
+        String isp = selects == RequestKind.Selects.CELLS_AND_ISP ? p.text("isp") : null;
         try {
             return new Selector(Math.max(account, 0), Math.max(campaign, 0), isp);
         } catch (IllegalArgumentException e) {
@@ -201,8 +232,8 @@ public final class SendqApi {
         }
     }
 
-    /** The sender named by {@code id}, once the token may act on it: error 3, 4, 6 or 5 otherwise. */
-    private SenderQueue sender(Params p, TokenScope scope) throws ApiException {
+    /** The sender id: error 4 if it is not a positive int, 3 if absent. */
+    private static int senderId(Params p) throws ApiException {
         int id = p.nonNegativeInt("id");
         if (id < 0) {
             throw ApiException.missing("id");
@@ -210,6 +241,11 @@ public final class SendqApi {
         if (id == 0) {
             throw ApiException.invalid("id");
         }
+        return id;
+    }
+
+    /** The sender {@code id}, once the token may act on it: error 6 or 5 otherwise. */
+    private SenderQueue sender(int id, TokenScope scope) throws ApiException {
         if (!scope.allows(id)) {
             throw new ApiException(ApiError.FORBIDDEN_SENDER);
         }

@@ -7,10 +7,13 @@ import static dev.sendq.api.Fixtures.xmlWithToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sendq.core.HoldReason;
 import dev.sendq.core.HoldRule;
 import dev.sendq.core.QueueEngine;
+import dev.sendq.core.RateLimit;
 import dev.sendq.core.Selector;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,9 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Distinct bad inputs, each answered with its exact error code and HTTP status, with no
  * {@code data}, nothing from inside (no stack trace, class, package or parser text), quickly,
  * and without moving any of the engine's counters. Every input is sent to each request's path
- * (stats, purge, hold, release), whose answers must be the same: the requests share one set of
- * rules; purge, hold and release also refuse the stats parameters they do not take. The engine
- * has a hold rule on every sender, so that a release that got through would show too. The same
+ * (stats, purge, hold, release and our extensions), whose answers must be the same: the requests
+ * share one set of rules; each also refuses the parameters it does not take, and bad values of
+ * its own. The engine has hold rules (one labelled, with an expiry) and rate limits on every
+ * sender, so that a release, lift or rate-limit change that got through would show too. The same
  * lists are replayed over a real socket by {@link HttpBindingTest}.
  */
 class BadInputTest {
@@ -68,8 +72,19 @@ class BadInputTest {
     }
 
     /** The path of every request: each bad input is sent to each. */
-    static final List<String> PATHS =
-            List.of(SendqApi.STATS_PATH, SendqApi.PURGE_PATH, SendqApi.HOLD_PATH, SendqApi.RELEASE_PATH);
+    static final List<String> PATHS = List.of(SendqApi.STATS_PATH, SendqApi.PURGE_PATH, SendqApi.HOLD_PATH,
+            SendqApi.RELEASE_PATH, SendqApi.HOLD_RULES_PATH, SendqApi.ADD_HOLD_RULE_PATH, SendqApi.LIFT_HOLD_RULE_PATH,
+            SendqApi.AGES_PATH, SendqApi.RETRY_REASONS_PATH, SendqApi.RATE_LIMITS_PATH, SendqApi.SET_RATE_LIMIT_PATH,
+            SendqApi.REMOVE_RATE_LIMIT_PATH);
+    /** The paths whose request requires a parameter of its own, and that parameter. */
+    private static final Map<String, String> REQUIRED = Map.of(SendqApi.LIFT_HOLD_RULE_PATH, "rule_id",
+            SendqApi.SET_RATE_LIMIT_PATH, "permits");
+    /** The paths whose request takes no selector. */
+    private static final Set<String> NO_SELECTOR = Set.of(SendqApi.HOLD_RULES_PATH, SendqApi.LIFT_HOLD_RULE_PATH,
+            SendqApi.RATE_LIMITS_PATH);
+    /** The paths whose request takes {@code group}. */
+    private static final Set<String> GROUPED = Set.of(SendqApi.STATS_PATH, SendqApi.AGES_PATH,
+            SendqApi.RETRY_REASONS_PATH);
 
     private static final int LIMIT = SendqApi.DEFAULT_MAX_BODY_BYTES;
     private static final List<Case> CASES = new ArrayList<>();
@@ -339,25 +354,87 @@ class BadInputTest {
         add("scoped token, other sender", json("{\"token\":\"t2\",\"id\":120}"), 403, 6);
         add("scoped token, missing sender", json("{\"token\":\"t2\",\"id\":121}"), 403, 6);
 
-        // ---- the same inputs to purge, hold and release, and the stats parameters those do not take
+        // ---- the same inputs to every other request, and the parameters each does not take or needs
         BY_PATH.put(SendqApi.STATS_PATH, List.copyOf(CASES));
         for (String target : PATHS.subList(1, PATHS.size())) {
             List<Case> list = new ArrayList<>();
+            String required = REQUIRED.get(target);
             for (Case c : CASES) {
-                list.add(c.at(target));
+                Case moved = c.at(target);
+                if (required != null && (c.code() == 5 || c.code() == 6)) {
+                    // Give it the parameter it needs, else it would be refused for its absence first.
+                    String body = new String(c.request().body(), StandardCharsets.UTF_8);
+                    moved = new Case(c.name(), Fixtures.post(target, c.request().contentType(),
+                            "{\"" + required + "\":1," + body.substring(1)), c.maxBody(), c.status(), c.code());
+                }
+                list.add(moved);
             }
-            list.add(new Case("group is no parameter of this request", Fixtures.post(target, "application/json",
-                    jsonWithToken("\"id\":119,\"group\":\"total\"")), LIMIT, 400, 4));
-            list.add(new Case("group is no parameter of this request, even empty", Fixtures.post(target,
-                    "application/x-www-form-urlencoded", "token=" + TOKEN + "&id=119&group="), LIMIT, 400, 4));
-            if (target.equals(SendqApi.PURGE_PATH)) {
-                list.add(new Case("isp is no parameter of purge", Fixtures.post(target, "application/json",
-                        jsonWithToken("\"id\":119,\"isp\":\"Gmail\"")), LIMIT, 400, 4));
-                list.add(new Case("isp is no parameter of purge, even empty", Fixtures.post(target, "application/xml",
-                        xmlWithToken("<id>119</id><isp></isp>")), LIMIT, 400, 4));
+            String with = required == null ? "" : ",\"" + required + "\":1";
+            if (!GROUPED.contains(target)) {
+                list.add(new Case("group is no parameter of this request", Fixtures.post(target, "application/json",
+                        jsonWithToken("\"id\":119,\"group\":\"total\"" + with)), LIMIT, 400, 4));
+                list.add(new Case("group is no parameter of this request, even empty", Fixtures.post(target,
+                        "application/x-www-form-urlencoded", "token=" + TOKEN + "&id=119&group="), LIMIT, 400, 4));
             }
+            if (target.equals(SendqApi.PURGE_PATH) || NO_SELECTOR.contains(target)) {
+                list.add(new Case("isp is no parameter of this request", Fixtures.post(target, "application/json",
+                        jsonWithToken("\"id\":119,\"isp\":\"Gmail\"" + with)), LIMIT, 400, 4));
+                list.add(new Case("isp is no parameter of this request, even empty", Fixtures.post(target,
+                        "application/xml", xmlWithToken("<id>119</id><isp></isp>")), LIMIT, 400, 4));
+            }
+            if (NO_SELECTOR.contains(target)) {
+                list.add(new Case("account_id is no parameter of this request", Fixtures.post(target,
+                        "application/json", jsonWithToken("\"id\":119,\"account_id\":306" + with)), LIMIT, 400, 4));
+                list.add(new Case("campaign_id is no parameter of this request, even 0", Fixtures.post(target,
+                        "application/x-www-form-urlencoded", "token=" + TOKEN + "&id=119&campaign_id=0"), LIMIT, 400, 4));
+            }
+            list.addAll(ownCases(target));
             BY_PATH.put(target, List.copyOf(list));
         }
+    }
+
+    /** Bad values of a request's own parameters. */
+    private static List<Case> ownCases(String target) {
+        List<Case> list = new ArrayList<>();
+        java.util.function.BiConsumer<String, String> bad = (name, members) -> list.add(new Case(name,
+                Fixtures.post(target, "application/json", jsonWithToken("\"id\":119," + members)), LIMIT, 400, 4));
+        switch (target) {
+            case SendqApi.ADD_HOLD_RULE_PATH -> {
+                bad.accept("reason unknown", "\"reason\":\"holiday\"");
+                bad.accept("reason in upper case", "\"reason\":\"ISP_BLOCK\"");
+                bad.accept("label of 201 characters", "\"label\":\"" + "l".repeat(201) + "\"");
+                bad.accept("label with a newline", "\"label\":\"a\\nb\"");
+                bad.accept("label with an unpaired surrogate", "\"label\":\"a\\udc00\"");
+                bad.accept("until not an instant", "\"until\":\"next week\"");
+                bad.accept("until without a zone", "\"until\":\"2100-01-01T00:00:00\"");
+                bad.accept("until in the past", "\"until\":\"2001-01-01T00:00:00Z\"");
+                bad.accept("until past year 9999", "\"until\":\"+10000-01-01T00:00:00Z\"");
+                bad.accept("dry_run 2", "\"dry_run\":2");
+                bad.accept("dry_run true", "\"dry_run\":true");
+                list.add(new Case("label with a control character in XML", Fixtures.post(target, "application/xml",
+                        xmlWithToken("<id>119</id><label>a&#x85;b</label>")), LIMIT, 400, 4));
+            }
+            case SendqApi.LIFT_HOLD_RULE_PATH -> {
+                bad.accept("rule_id zero", "\"rule_id\":0");
+                bad.accept("rule_id negative", "\"rule_id\":-3");
+                bad.accept("rule_id not a number", "\"rule_id\":\"all\"");
+                bad.accept("rule_id the sender does not have", "\"rule_id\":999999");
+                bad.accept("rule_id over the long range", "\"rule_id\":99999999999999999999");
+                list.add(new Case("rule_id missing", Fixtures.post(target, "application/json",
+                        jsonWithToken("\"id\":119")), LIMIT, 400, 3));
+            }
+            case SendqApi.SET_RATE_LIMIT_PATH -> {
+                bad.accept("permits zero", "\"permits\":0");
+                bad.accept("permits over a billion", "\"permits\":1000000001");
+                bad.accept("per_ms over a day", "\"permits\":1,\"per_ms\":86400001");
+                bad.accept("burst zero", "\"permits\":1,\"burst\":0");
+                list.add(new Case("permits missing", Fixtures.post(target, "application/json",
+                        jsonWithToken("\"id\":119,\"per_ms\":1000")), LIMIT, 400, 3));
+            }
+            case SendqApi.REMOVE_RATE_LIMIT_PATH -> bad.accept("permits is no parameter of remove", "\"permits\":1");
+            default -> { }
+        }
+        return list;
     }
 
     private static String manyMembers(int n) {
@@ -386,13 +463,13 @@ class BadInputTest {
         return BY_PATH.get(path);
     }
 
-    /** What to put before a case's name in reports: nothing for stats, else e.g. {@code "hold: "}. */
+    /** What to put before a case's name in reports: nothing for stats, else e.g. {@code "rules/add: "}. */
     static String label(String path) {
         if (path.equals(SendqApi.STATS_PATH)) {
             return "";
         }
-        String p = path.substring(0, path.length() - 1);
-        return p.substring(p.lastIndexOf('/') + 1) + ": ";
+        String prefix = "/api/v1.1/admin/senders/queue/";
+        return path.substring(prefix.length(), path.length() - 1) + ": "; // e.g. "hold: ", "rules/add: "
     }
 
     static Stream<Arguments> badInputs() {
@@ -412,6 +489,12 @@ class BadInputTest {
         // got through would lift it, and the snapshot would show.
         engine.sender(119).hold(Selector.ALL);
         engine.sender(120).hold(Selector.ALL);
+        // And a labelled rule with an expiry, and a rate limit: a lift, a set or a remove that got
+        // through would show too.
+        engine.sender(119).hold(Selector.isp("Gmail"), HoldReason.ISP_BLOCK, "421 from Gmail", Instant.parse(
+                "2100-01-01T00:00:00Z"));
+        engine.sender(119).setRateLimit(Selector.ALL, RateLimit.perSecond(1));
+        engine.sender(120).setRateLimit(Selector.isp("Gmail"), RateLimit.perMinute(1).withBurst(3));
         api = Fixtures.api(engine);
     }
 
@@ -433,6 +516,12 @@ class BadInputTest {
         assertThat(r.headers()).isEqualTo(c.status() == 405 ? Map.of("Allow", "POST") : Map.of());
         assertThat(r.bodyText()).doesNotContain(TOKEN).doesNotContain("root:");
         assertThat(Fixtures.snapshot(engine)).isEqualTo(before);
+    }
+
+    @Test
+    void everyRequestIsCovered() {
+        assertThat(java.util.Arrays.stream(RequestKind.values()).map(k -> k.path).toList())
+                .as("a new request needs its bad inputs here").containsExactlyInAnyOrderElementsOf(PATHS);
     }
 
     @Test
@@ -501,6 +590,8 @@ class BadInputTest {
         }
         Fixtures.Envelope e = Fixtures.ok(api.handle(Fixtures.json(jsonWithToken("\"id\":119"))));
         assertThat(e.data()).containsExactly(HELD_TOTAL_ROW);
-        assertThat(engine.sender(119).holdRules()).extracting(HoldRule::selector).containsExactly(Selector.ALL);
+        assertThat(engine.sender(119).holdRules()).extracting(HoldRule::selector)
+                .containsExactly(Selector.ALL, Selector.isp("Gmail"));
+        assertThat(engine.sender(119).rateLimits()).containsOnlyKeys(Selector.ALL);
     }
 }

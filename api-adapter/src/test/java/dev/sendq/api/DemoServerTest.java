@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sendq.core.Grouping;
+import dev.sendq.core.HoldImpact;
+import dev.sendq.core.HoldReason;
 import dev.sendq.core.HoldRule;
+import dev.sendq.core.RateLimit;
 import dev.sendq.core.Selector;
 import dev.sendq.core.SenderQueue;
 import dev.sendq.core.StatsRow;
@@ -16,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -121,8 +125,8 @@ class DemoServerTest {
     }
 
     /**
-     * Runs the printed curl lines, in order, on a demo of their own (the hold and release lines
-     * change the queue: releasing turns held RETRY messages into NEW ones).
+     * Runs the printed curl lines, in order, on a demo of their own (the hold, release, add, lift
+     * and rate-limit lines change the queue), each answer checked against the engine.
      */
     @Test
     void theCurlLinesItPrintsWork() throws IOException {
@@ -140,6 +144,7 @@ class DemoServerTest {
                 assertThat(m.group(1)).startsWith(base);
                 String path = m.group(1).substring(base.length());
                 paths.add(path);
+                List<Map<String, String>> agesBefore = ages(q);
                 RawHttp.Response r = RawHttp.exchange(demo.http.address(), RawHttp.request("POST", path,
                         Map.of("Content-Type", m.group(2)), m.group(3).getBytes(StandardCharsets.UTF_8), true), 10_000);
                 switch (path) {
@@ -157,18 +162,93 @@ class DemoServerTest {
                     }
                     case SendqApi.RELEASE_PATH -> {
                         assertThat(Fixtures.okWith(r.asApiResponse(), "released")).isEqualTo(1);
-                        assertThat(q.holdRules()).extracting(HoldRule::selector)
-                                .containsExactly(Selector.campaign(306, 4914));
+                        assertThat(q.holdRules()).extracting(HoldRule::selector).containsExactly(
+                                Selector.campaign(306, 4914), Selector.account(2020), Selector.isp("Apple"),
+                                Selector.campaign(1001, 10011));
                         assertThat(q.stats(new Selector(412, 0, "Gmail"), Grouping.TOTAL).get(0).newCount()).isPositive();
                     }
-                    default -> throw new AssertionError("unexpected path " + path);
+                    default -> checkExtension(q, path, r.asApiResponse(), m.group(3), agesBefore);
                 }
             }
             assertThat(paths).as("curl lines in:%n%s", lines).containsExactly(SendqApi.STATS_PATH, SendqApi.STATS_PATH,
-                    SendqApi.HOLD_PATH, SendqApi.RELEASE_PATH);
+                    SendqApi.HOLD_PATH, SendqApi.RELEASE_PATH, SendqApi.HOLD_RULES_PATH, SendqApi.ADD_HOLD_RULE_PATH,
+                    SendqApi.ADD_HOLD_RULE_PATH, SendqApi.LIFT_HOLD_RULE_PATH, SendqApi.AGES_PATH,
+                    SendqApi.RETRY_REASONS_PATH, SendqApi.RATE_LIMITS_PATH, SendqApi.SET_RATE_LIMIT_PATH);
         } finally {
             demo.close();
         }
+    }
+
+    /**
+     * Checks the answer of a printed extension request against the engine, through the core API;
+     * {@code agesBefore} are the engine's age rows read just before the request.
+     */
+    private static void checkExtension(SenderQueue q, String path, ApiResponse r, String body,
+                                       List<Map<String, String>> agesBefore) {
+        switch (path) {
+            case SendqApi.HOLD_RULES_PATH -> {
+                Fixtures.Envelope e = Fixtures.okSnapshot(r, ExtensionRequestsTest.RULE_FIELDS);
+                assertThat(e.data()).isEqualTo(q.holdImpact().rows().stream().map(ExtensionRequestsTest::ruleRow)
+                        .toList());
+                assertThat(e.data()).extracting(row -> row.get("reason")).containsExactly("complaint_rate",
+                        "account_review", "isp_block", "maintenance");
+                assertThat(e.data()).allSatisfy(row -> assertThat(row.get("label")).isNotEmpty());
+                assertThat(e.data()).filteredOn(row -> !row.get("isp").equals("Apple"))
+                        .allSatisfy(row -> assertThat(Long.parseLong(row.get("total"))).isPositive());
+            }
+            case SendqApi.ADD_HOLD_RULE_PATH -> {
+                if (body.contains("dry_run")) {
+                    HoldImpact preview = q.previewHold(Selector.isp("Microsoft"));
+                    assertThat(Fixtures.okWithFields(r, "from_new", "from_retry", "total")).isEqualTo(Map.of(
+                            "from_new", Long.toString(preview.fromNew()),
+                            "from_retry", Long.toString(preview.fromRetry()),
+                            "total", Long.toString(preview.total())));
+                    assertThat(preview.total()).isPositive();
+                } else {
+                    long ruleId = Fixtures.okWith(r, "rule_id");
+                    HoldRule rule = q.holdRules().get(q.holdRules().size() - 1);
+                    assertThat(rule.id()).isEqualTo(ruleId);
+                    assertThat(rule.reason()).isEqualTo(HoldReason.ISP_BLOCK);
+                    assertThat(rule.label()).isEqualTo("421 RP-001 from Outlook, ticket 5120");
+                    assertThat(rule.until()).isAfter(Instant.now().plusSeconds(3600));
+                }
+            }
+            case SendqApi.LIFT_HOLD_RULE_PATH -> {
+                assertThat(Fixtures.okWith(r, "released")).isEqualTo(1);
+                assertThat(q.holdRules()).extracting(HoldRule::reason).doesNotContain(HoldReason.MAINTENANCE);
+            }
+            case SendqApi.AGES_PATH -> {
+                Fixtures.Envelope e = Fixtures.okSnapshot(r, ExtensionRequestsTest.AGE_FIELDS);
+                // Ages are whole minutes: a minute may have turned between the request and one of the reads.
+                assertThat(e.data()).isIn(agesBefore, ages(q));
+                long older = e.data().stream().mapToLong(row -> Long.parseLong(row.get("new_40_80m"))
+                        + Long.parseLong(row.get("new_80_160m")) + Long.parseLong(row.get("new_160_320m"))
+                        + Long.parseLong(row.get("new_ge_320m"))).sum();
+                assertThat(older).as("restored messages are 40 minutes to 8 hours old").isPositive();
+                assertThat(e.data()).allSatisfy(row -> assertThat(Long.parseLong(row.get("oldest_new_age_minutes")))
+                        .isGreaterThanOrEqualTo(-1));
+            }
+            case SendqApi.RETRY_REASONS_PATH -> {
+                Fixtures.Envelope e = Fixtures.okSnapshot(r, ExtensionRequestsTest.RETRY_FIELDS);
+                assertThat(e.xml()).isTrue();
+                assertThat(e.data()).isEqualTo(q.retryReasons(Selector.ALL, Grouping.ISP).rows().stream()
+                        .map(ExtensionRequestsTest::retryRow).toList());
+                assertThat(e.data()).filteredOn(row -> row.get("isp").equals("Yahoo")).singleElement()
+                        .satisfies(row -> assertThat(Long.parseLong(row.get("remote_throttling"))).isPositive());
+            }
+            case SendqApi.RATE_LIMITS_PATH -> assertThat(r.bodyText()).startsWith("{\"data\":[{\"account_id\":0,"
+                    + "\"campaign_id\":0,\"isp\":\"Yahoo\",\"permits\":2,\"per_ms\":1000,\"burst\":5}],");
+            case SendqApi.SET_RATE_LIMIT_PATH -> {
+                assertThat(Fixtures.okWith(r, "replaced")).isEqualTo(1);
+                assertThat(q.rateLimits()).isEqualTo(Map.of(Selector.isp("Yahoo"),
+                        RateLimit.perSecond(5).withBurst(10)));
+            }
+            default -> throw new AssertionError("unexpected path " + path);
+        }
+    }
+
+    private static List<Map<String, String>> ages(SenderQueue q) {
+        return q.ages(Selector.ALL, Grouping.ISP).rows().stream().map(ExtensionRequestsTest::ageRow).toList();
     }
 
     @Test

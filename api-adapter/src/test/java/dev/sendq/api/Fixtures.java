@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -187,7 +188,7 @@ final class Fixtures {
         Map<String, String> fields = new LinkedHashMap<>();
         for (String name : names) {
             if (!List.of("data", "error", "error_text").contains(name)) {
-                assertThat(root.get(name).isIntegralNumber()).as("%s is a JSON integer", name).isTrue();
+                assertScalar(name, root.get(name));
                 fields.put(name, root.get(name).asString());
             }
         }
@@ -198,11 +199,7 @@ final class Fixtures {
                 Map<String, String> m = new LinkedHashMap<>();
                 for (Map.Entry<String, JsonNode> e : row.properties()) {
                     JsonNode v = e.getValue();
-                    if (e.getKey().equals("isp")) {
-                        assertThat(v.isString()).as("isp is a JSON string").isTrue();
-                    } else {
-                        assertThat(v.isIntegralNumber()).as("%s is a JSON integer", e.getKey()).isTrue();
-                    }
+                    assertScalar(e.getKey(), v);
                     m.put(e.getKey(), v.asString());
                 }
                 data.add(m);
@@ -211,6 +208,17 @@ final class Fixtures {
         assertThat(root.get("error").isInt()).as("error is an int").isTrue();
         assertThat(root.get("error_text").isString()).as("error_text is a string").isTrue();
         return new Envelope(false, names, root.get("error").asInt(), root.get("error_text").asString(), data, fields);
+    }
+
+    /** The fields that are JSON strings; every other field of an answer is a JSON integer. */
+    static final Set<String> STRING_FIELDS = Set.of("isp", "reason", "label", "until", "taken_at");
+
+    private static void assertScalar(String name, JsonNode v) {
+        if (STRING_FIELDS.contains(name)) {
+            assertThat(v.isString()).as("%s is a JSON string", name).isTrue();
+        } else {
+            assertThat(v.isIntegralNumber()).as("%s is a JSON integer", name).isTrue();
+        }
     }
 
     static Envelope parseXml(byte[] body) {
@@ -300,6 +308,48 @@ final class Fixtures {
         return Long.parseLong(e.fields().get(field));
     }
 
+    /**
+     * Asserts the successful answer of an extension request with several integer fields: exactly
+     * {@code fields}, {@code error} and {@code error_text}, in that order; returns the fields.
+     */
+    static Map<String, String> okWithFields(ApiResponse r, String... fields) {
+        Envelope e = envelope(r);
+        assertThat(r.status()).as("status of %s", r.bodyText()).isEqualTo(200);
+        assertThat(e.error()).isZero();
+        List<String> names = new ArrayList<>(List.of(fields));
+        names.addAll(List.of("error", "error_text"));
+        assertThat(e.topLevelNames()).isEqualTo(names);
+        return e.fields();
+    }
+
+    /**
+     * Asserts the successful answer of an extension request that reads a snapshot: {@code data}
+     * (in XML, absent when there are no rows), {@code taken_at}, {@code generation}, {@code error},
+     * {@code error_text}, in that order, every row with exactly {@code rowFields} in that order;
+     * returns it.
+     */
+    static Envelope okSnapshot(ApiResponse r, List<String> rowFields) {
+        Envelope e = envelope(r);
+        assertThat(r.status()).as("status of %s", r.bodyText()).isEqualTo(200);
+        assertThat(e.error()).isZero();
+        assertThat(e.errorText()).isEqualTo("Successful operation");
+        boolean rows = e.hasData();
+        assertThat(rows || e.xml()).as("JSON always has data").isTrue();
+        assertThat(e.topLevelNames()).isEqualTo(rows ? List.of("data", "taken_at", "generation", "error", "error_text")
+                : List.of("taken_at", "generation", "error", "error_text"));
+        assertThat(e.fields().get("taken_at")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{3})?Z");
+        assertThat(Long.parseLong(e.fields().get("generation"))).isPositive();
+        for (Map<String, String> row : rows ? e.data() : List.<Map<String, String>>of()) {
+            assertThat(new ArrayList<>(row.keySet())).isEqualTo(rowFields);
+        }
+        return e;
+    }
+
+    /** The rows of a snapshot answer; none when XML has no {@code <data>}. */
+    static List<Map<String, String>> rows(Envelope e) {
+        return e.hasData() ? e.data() : List.of();
+    }
+
     static void assertRowIsSane(Map<String, String> row) {
         assertThat(new ArrayList<>(row.keySet())).isEqualTo(ROW_FIELDS);
         long hold = Long.parseLong(row.get("hold"));
@@ -356,7 +406,8 @@ final class Fixtures {
 
     /**
      * Everything observable about an engine's counters: its size, its senders, and per sender
-     * the stats and outcomes under every grouping, its hold rules and its cell count.
+     * its cell count, hold rules (reasons, labels and expiries included) and rate limits, and
+     * the stats, outcomes, ages and retry reasons under every grouping.
      */
     static List<Object> snapshot(QueueEngine engine) {
         List<Object> s = new ArrayList<>();
@@ -367,9 +418,12 @@ final class Fixtures {
             SenderQueue q = engine.sender(id);
             s.add(q.cellCount());
             s.add(q.holdRules());
+            s.add(q.rateLimits());
             for (Grouping g : Grouping.values()) {
                 s.add(q.stats(Selector.ALL, g));
                 s.add(q.outcomes(Selector.ALL, g));
+                s.add(q.ages(Selector.ALL, g).rows());
+                s.add(q.retryReasons(Selector.ALL, g).rows());
             }
         }
         return s;
