@@ -1,6 +1,7 @@
 package dev.sendq.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
@@ -34,16 +36,21 @@ import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The operator dashboard in real headless Chromium against a running, frozen demo server
  * ({@code --workers 0}, so counts move only when the test acts): the page shows what the
- * endpoint answers, a hold and a release from the page move the counts as the endpoint says,
- * a clear asks first, errors (a wrong token, an unknown sender, a server that went away) are
- * shown in the page, the tables sort by mouse and keyboard, and a screenshot of the page.
+ * endpoint answers (figures, tables, hold rules, queue age), a hold and a release from the page
+ * move the counts as the endpoint says, a rule added with a reason shows its live impact and
+ * lifts, a clear asks first, errors (a wrong token, an unknown sender, a server that went away) are
+ * shown in the page, the tables sort by mouse and keyboard, polling pauses while the tab is
+ * hidden, and a screenshot of the page.
  *
  * <p>Every wait is on a condition of the page (WebDriverWait), never a sleep. Senders: 119 is
- * only read; 120 (hold, release), 121 (clear) and 122 (screenshot) each belong to one test.
+ * only read; 120 (hold, release), 121 (clear), 122 (screenshot) and 123 (a rule with a reason)
+ * each belong to one test.
  *
  * <p>The screenshot goes to {@code target/dashboard.png}, and also to the path in
  * {@code -Dsendq.dashboard.screenshot} when given (the README's is made with
@@ -58,6 +65,7 @@ class DashboardBrowserTest {
     private static final String TOKEN = "dashboard-test-token";
     private static final List<String> FIGURES = List.of("new", "proc", "retry", "hold", "total");
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static DemoServer.Running demo;
     private static HeadlessChromium chromium;
@@ -67,7 +75,7 @@ class DashboardBrowserTest {
     @BeforeAll
     static void start() throws IOException {
         demo = DemoServer.start(DemoServer.parse(new String[] {"--port", "0", "--workers", "0", "--messages", "20000",
-                "--token", TOKEN, "--senders", "119,120,121,122", "--seed", "42"}), quiet());
+                "--token", TOKEN, "--senders", "119,120,121,122,123", "--seed", "42"}), quiet());
         base = "http://127.0.0.1:" + demo.http.address().getPort();
         chromium = HeadlessChromium.start(1440, 1000);
         driver = chromium.driver;
@@ -114,6 +122,22 @@ class DashboardBrowserTest {
         assertThat(table("by-campaign")).isEqualTo(byKey(endpoint(119, "account_campaign"),
                 r -> r.get("account_id") + "/" + r.get("campaign_id")));
         assertThat(table("by-isp")).isEqualTo(byKey(endpoint(119, "isp"), r -> r.get("isp").toLowerCase(Locale.ROOT)));
+
+        // The hold rules in force with what each holds now, and the queue's age, as their requests answer.
+        Map<String, String> rules = new TreeMap<>();
+        for (JsonNode r : endpointJson(SendqApi.HOLD_RULES_PATH, 119, "").get("data")) {
+            rules.put(r.get("rule_id").asString(), String.format(Locale.US, "%,d", r.get("total").asLong()));
+        }
+        assertThat(rules).hasSize(4);
+        assertThat(ruleRows()).isEqualTo(rules);
+        assertThat(heatmap()).isEqualTo(ageTotals(119, "isp", "isp", "total"));
+        assertThat(text(By.cssSelector("#age tfoot td"))).isEqualTo("20,000");
+        new Select(driver.findElement(By.id("age-state"))).selectByValue("retry");
+        assertThat(text(By.cssSelector("#age tfoot td"))).as("all RETRY messages")
+                .isEqualTo(String.format(Locale.US, "%,d", total.get("retry")));
+        new Select(driver.findElement(By.id("age-group"))).selectByValue("account");
+        waitUntil("rows by account", d -> text(By.cssSelector("#age thead tr:last-child th")).equals("Account"));
+        assertThat(heatmap()).isEqualTo(ageTotals(119, "account", "account_id", "retry"));
 
         // The token stays in the tab: not in the URL, not in localStorage.
         assertThat(driver.getCurrentUrl()).isEqualTo(base + "/?sender=119").doesNotContain(TOKEN);
@@ -204,6 +228,53 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aRuleWithAReasonShowsItsLiveImpactAndLifts() {
+        open(base, 123);
+        watch(TOKEN, 123);
+        waitUntilLive();
+        Map<String, Long> before = counts(endpoint(123, "total").get(0));
+        Map<String, Long> cell = counts(endpoint(123, "total", ", \"account_id\": 412, \"isp\": \"Gmail\"").get(0));
+        long moves = cell.get("new") + cell.get("retry");
+        String label = "<b>bounces</b> & \"co\"";
+        driver.findElement(By.id("hold-account")).sendKeys("412");
+        driver.findElement(By.id("hold-isp")).sendKeys("gmail");
+        new Select(driver.findElement(By.id("hold-reason"))).selectByValue("bounce_rate");
+        driver.findElement(By.id("hold-label")).sendKeys(label);
+        new Select(driver.findElement(By.id("hold-for"))).selectByValue("3600");
+
+        click(By.id("hold-preview"));
+        waitForText(By.id("notice"), String.format(Locale.US, "Holding account 412, ISP gmail would hold %,d messages now "
+                + "(%,d NEW, %,d RETRY). Nothing was held.", moves, cell.get("new"), cell.get("retry")));
+        assertThat(counts(endpoint(123, "total").get(0))).as("a preview holds nothing").isEqualTo(before);
+
+        click(By.id("hold-add"));
+        waitForText(By.id("notice"), "Held account 412, ISP gmail (rule ");
+        String ruleId = text(By.id("notice")).replaceAll(".*\\(rule (\\d+)\\)\\.$", "$1");
+        By rule = By.cssSelector("#rules tr[data-rule='" + ruleId + "']");
+        waitUntil("the new rule's row", d -> !d.findElements(rule).isEmpty());
+        WebElement row = driver.findElement(rule);
+        assertThat(row.getText()).contains("account 412, ISP gmail", "until ", "bounce rate", label);
+        assertThat(row.findElements(By.tagName("b"))).as("the label is text, not HTML").isEmpty();
+        assertThat(number(row.findElement(By.cssSelector("td[data-field='total']")).getText())).isEqualTo(moves);
+        Map<String, Long> held = new LinkedHashMap<>(before);
+        held.put("new", before.get("new") - cell.get("new"));
+        held.put("retry", before.get("retry") - cell.get("retry"));
+        held.put("hold", before.get("hold") + moves);
+        waitUntil("the figures show the rule", d -> figures().equals(held));
+        assertThat(counts(endpoint(123, "total").get(0))).isEqualTo(held);
+
+        click(By.cssSelector("#rules tr[data-rule='" + ruleId + "'] button"));
+        waitForText(By.id("notice"), "Lifted rule " + ruleId + " (account 412, ISP gmail).");
+        waitUntil("the rule's row goes", d -> d.findElements(rule).isEmpty());
+        Map<String, Long> lifted = new LinkedHashMap<>(before);
+        lifted.put("new", before.get("new") + cell.get("retry"));
+        lifted.put("retry", before.get("retry") - cell.get("retry"));
+        waitUntil("the figures show the lift", d -> figures().equals(lifted));
+        assertThat(counts(endpoint(123, "total").get(0))).isEqualTo(lifted);
+        assertNoConsoleErrors();
+    }
+
+    @Test
     void aWrongTokenShowsTheErrorMessage() {
         open(base, 119);
         watch("not-the-token", 119);
@@ -263,6 +334,30 @@ class DashboardBrowserTest {
         waitUntil("sorted by hold", d -> "descending".equals(attribute(By.cssSelector("#by-account thead th:nth-child(5)"),
                 "aria-sort")));
         assertThat(column("by-account", 3)).isSortedAccordingTo((x, y) -> Long.compare(y, x));
+    }
+
+    /**
+     * Headless Chromium keeps its one tab visible, so the test hides it the way the browser would
+     * tell the page: {@code document.hidden} and a {@code visibilitychange} event.
+     */
+    @Test
+    void pollingPausesWhileTheTabIsHidden() {
+        open(base, 119);
+        watch(TOKEN, 119);
+        waitUntilLive();
+        waitUntil("two polls", d -> points() >= 2);
+        script("Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+                + "document.dispatchEvent(new Event('visibilitychange'));");
+        assertThat(text(By.id("status"))).isEqualTo("Paused while this tab is hidden (sender 119).");
+        int paused = points();
+        // Two poll periods and more: no new point may come (a wait that must time out, not a sleep).
+        assertThatThrownBy(() -> new WebDriverWait(driver, Duration.ofMillis(4500), Duration.ofMillis(100))
+                .until(d -> points() > paused)).isInstanceOf(TimeoutException.class);
+        assertThat(text(By.id("status"))).isEqualTo("Paused while this tab is hidden (sender 119).");
+
+        script("delete document.hidden; document.dispatchEvent(new Event('visibilitychange'));");
+        waitUntil("a poll as soon as it is shown", d -> points() > paused);
+        waitUntilLive();
     }
 
     @Test
@@ -393,6 +488,22 @@ class DashboardBrowserTest {
                 });""", id);
     }
 
+    /** The hold rules shown: rule id and the "held now" figure. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> ruleRows() {
+        return new TreeMap<>((Map<String, String>) script("""
+                return Object.fromEntries(Array.from(document.querySelectorAll('#rules tr[data-rule]'))
+                  .map((tr) => [tr.dataset.rule, tr.querySelector("td[data-field='total']").textContent]));"""));
+    }
+
+    /** The heat map's rows: name and total. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> heatmap() {
+        return new TreeMap<>((Map<String, String>) script("""
+                return Object.fromEntries(Array.from(document.querySelectorAll('#age tbody tr'))
+                  .map((tr) => [tr.querySelector('th').textContent, tr.querySelector('td').textContent]));"""));
+    }
+
     private static List<String> keys(String id) {
         return tableRows(id).stream().map(r -> r.get("key")).toList();
     }
@@ -411,8 +522,7 @@ class DashboardBrowserTest {
         List<String> problems = new ArrayList<>();
         for (LogEntry e : chromium.consoleLog()) {
             String m = e.getMessage();
-            boolean missingExtension = m.contains("/queue/rules/") || m.contains("/queue/age/");
-            if (e.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue() && !missingExtension
+            if (e.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()
                     || m.contains("Content Security Policy")) {
                 problems.add(e.getLevel() + " " + m);
             }
@@ -424,14 +534,52 @@ class DashboardBrowserTest {
 
     /** The endpoint's stats rows of a sender, grouped. */
     private static List<Map<String, String>> endpoint(int sender, String group) {
-        byte[] body = ("{\"id\": " + sender + ", \"group\": \"" + group + "\"}").getBytes(StandardCharsets.UTF_8);
+        return endpoint(sender, group, "");
+    }
+
+    /** The endpoint's stats rows of a sender, grouped, with more JSON members (", \"isp\": \"Gmail\""). */
+    private static List<Map<String, String>> endpoint(int sender, String group, String more) {
+        return Fixtures.ok(post(SendqApi.STATS_PATH, sender, ", \"group\": \"" + group + "\"" + more).asApiResponse())
+                .data();
+    }
+
+    /** An extension request's answer, parsed: its rows carry strings and fields that stats rows do not. */
+    private static JsonNode endpointJson(String path, int sender, String more) {
+        RawHttp.Response r = post(path, sender, more);
+        assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    private static RawHttp.Response post(String path, int sender, String more) {
+        byte[] body = ("{\"id\": " + sender + more + "}").getBytes(StandardCharsets.UTF_8);
         try {
-            RawHttp.Response r = RawHttp.exchange(demo.http.address(), RawHttp.request("POST", SendqApi.STATS_PATH,
+            return RawHttp.exchange(demo.http.address(), RawHttp.request("POST", path,
                     Map.of("Content-Type", "application/json", "Authorization", "Bearer " + TOKEN), body, true), 10_000);
-            return Fixtures.ok(r.asApiResponse()).data();
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * The age request's rows as the heat map names them ("Gmail", "account 306"), each with its
+     * count in {@code state} ("total" for all states), rows with none left out.
+     */
+    private static Map<String, String> ageTotals(int sender, String group, String field, String state) {
+        Map<String, String> m = new TreeMap<>();
+        for (JsonNode r : endpointJson(SendqApi.AGES_PATH, sender, ", \"group\": \"" + group + "\"").get("data")) {
+            long n = 0;
+            if (state.equals("total")) {
+                n = r.get("total").asLong();
+            } else {
+                for (Map.Entry<String, JsonNode> e : r.properties()) {
+                    n += e.getKey().startsWith(state + "_") ? e.getValue().asLong() : 0;
+                }
+            }
+            if (n > 0) {
+                m.put((field.equals("isp") ? "" : "account ") + r.get(field).asString(), String.format(Locale.US, "%,d", n));
+            }
+        }
+        return m;
     }
 
     private static Map<String, String> accountRow(List<Map<String, String>> rows, String account) {

@@ -30,8 +30,13 @@ function clearError() {
   setText(errorBox, '');
 }
 
-function notice(message) {
+/**
+ * Says how an action went, or why it could not be sent (failed: shown as an error). Unlike the
+ * error above, which the next good poll clears, it stays until the next action.
+ */
+function notice(message, failed = false) {
   setText(noticeBox, message);
+  noticeBox.classList.toggle('failed', failed);
   noticeBox.hidden = false;
 }
 
@@ -51,7 +56,8 @@ const state = {
 
 const figures = new Figures();
 const chart = new LiveChart(byId('chart'), byId('chart-note'));
-const rules = new RulesPanel(byId('rules'), byId('rules-note'), (ruleId, row) => liftRule(ruleId, row));
+const rules = new RulesPanel(byId('rules'), byId('rules-note'), (ruleId, row) => liftRule(ruleId, row),
+  ['hold-reason', 'hold-label', 'hold-for', 'hold-preview'].map(byId));
 const age = new AgeHeatmap(byId('age'), byId('age-note'), byId('age-group'), byId('age-state'), () => refreshSoon());
 
 /** The selection a table row stands for: the filter narrowed by the row's own keys. */
@@ -249,9 +255,11 @@ function actionFailed(e) {
   if (!(e instanceof ApiError)) {
     throw e;
   }
-  showError(e.kind === 'unavailable' ? `This server does not support that action. ${e.message}` : e.message);
   if (e.kind === 'auth' || e.kind === 'sender') {
+    showError(e.message);
     stop('Stopped: fix the token or the sender, then press Watch.');
+  } else {
+    notice(e.kind === 'unavailable' ? `This server does not support that action. ${e.message}` : e.message, true);
   }
 }
 
@@ -296,31 +304,61 @@ async function liftRule(ruleId, row) {
   }
 }
 
-byId('hold-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
+/** The hold form's selection, or null (after saying why) when it cannot be sent. */
+function holdFormSelection() {
   if (!state.client) {
-    showError('Press Watch with a token and a sender first.');
-    return;
+    notice('Press Watch with a token and a sender first.', true);
+    return null;
   }
   const account = wholeNumber(byId('hold-account').value);
   const campaign = wholeNumber(byId('hold-campaign').value);
   if (account === null || campaign === null) {
-    showError('Account and campaign must be whole numbers (or empty for all).');
+    notice('Account and campaign must be whole numbers (or empty for all).', true);
+    return null;
+  }
+  return {account_id: account, campaign_id: campaign, isp: byId('hold-isp').value.trim()};
+}
+
+/** The hold form as the rules/add request's parameters: the selection, reason, label and expiry. */
+function holdFormRule(sel) {
+  const seconds = Number(byId('hold-for').value);
+  return {...sel, reason: byId('hold-reason').value, label: byId('hold-label').value.trim(),
+    until: seconds > 0 ? new Date(Date.now() + seconds * 1000).toISOString() : ''};
+}
+
+byId('hold-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const sel = holdFormSelection();
+  if (!sel) {
     return;
   }
-  const sel = {account_id: account, campaign_id: campaign, isp: byId('hold-isp').value.trim()};
-  if (rules.available) {
-    try {
-      const e = await state.client.call(PATHS.addRule,
-        {...sel, reason: byId('hold-reason').value, label: byId('hold-label').value.trim()});
-      notice(`Held ${selection(sel)} (rule ${e.rule_id}).`);
+  if (!rules.available) {
+    if (await act('hold', sel)) { // the documented request: no reason, label or expiry
       byId('hold-form').reset();
-      refreshSoon();
-    } catch (e) {
-      actionFailed(e);
     }
-  } else if (await act('hold', sel)) {
+    return;
+  }
+  try {
+    const e = await state.client.call(PATHS.addRule, holdFormRule(sel));
+    notice(`Held ${selection(sel)} (rule ${e.rule_id}).`);
     byId('hold-form').reset();
+    refreshSoon();
+  } catch (e) {
+    actionFailed(e);
+  }
+});
+
+byId('hold-preview').addEventListener('click', async () => {
+  const sel = holdFormSelection();
+  if (!sel) {
+    return;
+  }
+  try {
+    const e = await state.client.call(PATHS.addRule, {...holdFormRule(sel), dry_run: 1});
+    notice(`Holding ${selection(sel)} would hold ${count(e.total)} message${e.total === 1 ? '' : 's'} now `
+      + `(${count(e.from_new)} NEW, ${count(e.from_retry)} RETRY). Nothing was held.`);
+  } catch (e) {
+    actionFailed(e);
   }
 });
 
@@ -334,12 +372,12 @@ byId('connect').addEventListener('submit', (event) => {
   const token = tokenInput.value.trim();
   const sender = wholeNumber(senderInput.value);
   if (!token) {
-    showError('Enter the API token.');
+    notice('Enter the API token.', true);
     tokenInput.focus();
     return;
   }
   if (!sender) {
-    showError('The sender must be a whole number from 1.');
+    notice('The sender must be a whole number from 1.', true);
     senderInput.focus();
     return;
   }
@@ -366,7 +404,7 @@ byId('filters').addEventListener('submit', (event) => {
   const account = wholeNumber(byId('filter-account').value);
   const campaign = wholeNumber(byId('filter-campaign').value);
   if (account === null || campaign === null) {
-    showError('Filter: account and campaign must be whole numbers (or empty for all).');
+    notice('Filter: account and campaign must be whole numbers (or empty for all).', true);
     return;
   }
   applyFilter({account_id: account, campaign_id: campaign, isp: byId('filter-isp').value.trim()});

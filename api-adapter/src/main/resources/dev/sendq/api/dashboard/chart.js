@@ -1,7 +1,7 @@
 // The live chart: new, proc, retry and hold of the current selection over the last minutes,
 // one point per poll, drawn by uPlot (served from its WebJar, loaded before this module).
 import {showNote} from './dom.js';
-import {count, STATES} from './format.js';
+import {count, STATES, time} from './format.js';
 
 const WINDOW_SECONDS = 10 * 60;
 const COLORS = {new: '#2563eb', proc: '#16a34a', retry: '#d97706', hold: '#dc2626'};
@@ -27,20 +27,23 @@ export class LiveChart {
   options() {
     return {
       width: Math.max(this.container.clientWidth, 300),
-      height: 240,
+      height: 280,
       scales: {
         // At least the last minute, so that a few seconds of samples do not get sub-second ticks.
         x: {time: true, range: (u, min, max) => [Math.min(min, max - 60), max]},
         y: {range: (u, min, max) => [0, Math.max(10, Math.ceil(max * 1.1))]},
       },
       series: [
-        {value: (u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString())},
+        {},
         ...STATES.map((s) => ({
           label: LABELS[s], stroke: COLORS[s], width: 2, points: {show: false},
           value: (u, v) => count(v),
         })),
       ],
-      axes: [{}, {size: 70, values: (u, values) => values.map(count)}],
+      axes: [
+        {space: 70, values: (u, ticks) => ticks.map((t) => time(new Date(t * 1000)))},
+        {size: 70, values: (u, values) => values.map(count)},
+      ],
       cursor: {drag: {x: false, y: false}},
       legend: {live: false},
     };
@@ -52,7 +55,7 @@ export class LiveChart {
 
   resize() {
     if (this.plot) {
-      this.plot.setSize({width: Math.max(this.container.clientWidth, 300), height: 240});
+      this.plot.setSize({width: Math.max(this.container.clientWidth, 300), height: 280});
     }
   }
 

@@ -105,7 +105,8 @@ export class AgeHeatmap {
       el('th', {scope: 'row'}, l.name),
       el('td', {className: 'num'}, count(l.total)),
       l.cells.map(shade),
-      el('td', {className: 'num'}, l.oldest >= 0 ? `${count(l.oldest)} min` : '')));
+      el('td', {className: 'num', title: l.oldest >= 0 ? '' : 'no NEW message'},
+        l.oldest >= 0 ? `${count(l.oldest)} min` : '—')));
     const foot = el('tr', {},
       el('th', {scope: 'row'}, 'All'),
       el('td', {className: 'num'}, count(totals.reduce((a, b) => a + b, 0))),

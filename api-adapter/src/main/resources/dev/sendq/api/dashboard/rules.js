@@ -13,11 +13,13 @@ export class RulesPanel {
    * @param {HTMLElement} container where the table goes
    * @param {HTMLElement} note
    * @param {(ruleId: number, row: object) => void} onLift
+   * @param {HTMLElement[]} extensionControls the add form's controls that need the extension (reason, ...)
    */
-  constructor(container, note, onLift) {
+  constructor(container, note, onLift, extensionControls) {
     this.container = container;
     this.note = note;
     this.onLift = onLift;
+    this.extensionControls = extensionControls;
     /** Whether the server has the extension: null until known. */
     this.available = null;
     this.table = null;
@@ -31,6 +33,11 @@ export class RulesPanel {
     }
     const envelope = await client.callIfAvailable(PATHS.rules);
     this.available = envelope !== null;
+    for (const control of this.extensionControls) {
+      control.disabled = !this.available;
+      control.title = this.available ? '' : 'This server has no hold-rule extension: a plain hold has no reason, '
+        + 'label or expiry.';
+    }
     if (envelope) {
       this.show(envelope.data);
     } else {
@@ -67,7 +74,7 @@ export class RulesPanel {
         type: 'button', className: 'small', 'aria-label': `Lift rule ${r.rule_id} (${selection(r)})`,
         onclick: () => this.onLift(r.rule_id, r),
       }, 'Lift'))));
-    const table = el('table', {className: 'data'}, el('thead', {}, head), el('tbody', {}, body));
+    const table = el('table', {className: 'data rules'}, el('thead', {}, head), el('tbody', {}, body));
     this.container.replaceChildren(table);
   }
 
