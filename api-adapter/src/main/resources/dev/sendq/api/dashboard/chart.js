@@ -28,6 +28,7 @@ export class LiveChart {
     return {
       width: Math.max(this.container.clientWidth, 300),
       height: 280,
+      padding: [12, 36, 0, 0], // room for the last time label
       scales: {
         // At least the last minute, so that a few seconds of samples do not get sub-second ticks.
         x: {time: true, range: (u, min, max) => [Math.min(min, max - 60), max]},
