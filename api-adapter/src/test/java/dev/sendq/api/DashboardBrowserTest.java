@@ -348,6 +348,8 @@ class DashboardBrowserTest {
         waitUntil("two polls", d -> points() >= 2);
         script("Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
                 + "document.dispatchEvent(new Event('visibilitychange'));");
+        waitUntil("a poll under way when it was hidden ends", d -> "idle".equals(attribute(By.tagName("body"),
+                "data-poll")));
         assertThat(text(By.id("status"))).isEqualTo("Paused while this tab is hidden (sender 119).");
         int paused = points();
         // Two poll periods and more: no new point may come (a wait that must time out, not a sleep).

@@ -50,9 +50,10 @@ final class HeadlessChromium implements AutoCloseable {
     /** Starts a browser whose window is {@code width} x {@code height} CSS pixels, in US English. */
     static HeadlessChromium start(int width, int height) throws IOException {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            throw new AssertionError("The dashboard's browser tests need Chromium and its driver at " + CHROMIUM + " and "
-                    + CHROMEDRIVER + ", and they are missing. Install them with: apt-get install -y chromium "
-                    + "chromium-driver (.ci/run does), or point -Dsendq.chromium and -Dsendq.chromedriver at them.");
+            throw new AssertionError("The dashboard's browser tests need Chromium at " + CHROMIUM + " and its driver at "
+                    + CHROMEDRIVER + ", and " + (Files.isExecutable(CHROMIUM) ? "the driver" : "Chromium")
+                    + " is missing. Install them with: apt-get install -y chromium chromium-driver (.ci/run does), "
+                    + "or point -Dsendq.chromium and -Dsendq.chromedriver at them.");
         }
         Path profile = Files.createTempDirectory("sendq-chromium-");
         ChromeOptions options = new ChromeOptions();

@@ -134,6 +134,7 @@ async function refresh() {
   }
   state.inFlight = true;
   state.again = false;
+  document.body.dataset.poll = 'running'; // 'idle' between polls: tests wait on it
   const generation = state.generation;
   const client = state.client;
   const filter = {...state.filter};
@@ -157,7 +158,8 @@ async function refresh() {
     }
     clearError();
     sessionStorage.setItem(TOKEN_KEY, client.token); // only a token the server accepted is kept
-    setText(status, `Live: sender ${client.sender}, updated ${time(now)}, every ${POLL_MS / 1000} s.`);
+    setText(status, document.hidden ? pausedText()
+      : `Live: sender ${client.sender}, updated ${time(now)}, every ${POLL_MS / 1000} s.`);
   } catch (e) {
     if (generation !== state.generation) {
       return;
@@ -165,6 +167,7 @@ async function refresh() {
     next = failed(e);
   } finally {
     state.inFlight = false;
+    document.body.dataset.poll = 'idle';
     if (generation === state.generation) {
       schedule(state.again && next === POLL_MS ? 0 : next);
     }
@@ -212,13 +215,15 @@ function start(client) {
   schedule(0);
 }
 
+const pausedText = () => `Paused while this tab is hidden (sender ${state.client.sender}).`;
+
 document.addEventListener('visibilitychange', () => {
   if (!state.running) {
     return;
   }
   if (document.hidden) {
     clearTimeout(state.timer);
-    setText(status, `Paused while this tab is hidden (sender ${state.client.sender}).`);
+    setText(status, pausedText());
   } else {
     schedule(0);
   }
