@@ -215,14 +215,14 @@ class ExtensionRequestsTest {
                 + "\"until\":\"2100-01-02T04:04:05+01:00\""));
         long ruleId = okWith(r, "rule_id");
         assertThat(r.bodyText()).isEqualTo("{\"rule_id\":" + ruleId + "," + OK + "}");
-        // The rule keeps the ISP as written (the core's rule does; it matches case-insensitively).
-        assertThat(q.holdRules()).containsExactly(new HoldRule(ruleId, 119, new Selector(306, 4591, "GMAIL"),
+        // The rule keeps the engine's canonical spelling of the ISP, as the stats answers echo it.
+        assertThat(q.holdRules()).containsExactly(new HoldRule(ruleId, 119, new Selector(306, 4591, "Gmail"),
                 HoldReason.ISP_BLOCK, "Gmail 421 4.7.28, ticket 88", Instant.parse(FUTURE)));
         assertThat(q.stats(new Selector(306, 4591, "Gmail"), Grouping.TOTAL).get(0).hold()).isEqualTo(50);
         Fixtures.Envelope list = okSnapshot(send(SendqApi.HOLD_RULES_PATH, JSON, jsonWithToken("\"id\":119")),
                 RULE_FIELDS);
         assertThat(list.data()).containsExactly(ruleRow(q.holdImpact().rows().get(0)));
-        assertThat(list.data().get(0)).containsEntry("until", FUTURE).containsEntry("isp", "GMAIL")
+        assertThat(list.data().get(0)).containsEntry("until", FUTURE).containsEntry("isp", "Gmail")
                 .containsEntry("from_new", "50").containsEntry("total", "50");
     }
 
@@ -553,21 +553,21 @@ class ExtensionRequestsTest {
         ApiResponse set = send(SendqApi.SET_RATE_LIMIT_PATH, JSON, jsonWithToken("\"id\":119,\"isp\":\"yahoo\","
                 + "\"permits\":10,\"per_ms\":60000,\"burst\":5"));
         assertThat(set.bodyText()).isEqualTo("{\"replaced\":0," + OK + "}");
-        assertThat(q.rateLimits()).isEqualTo(Map.of(Selector.isp("yahoo"), new RateLimit(10, Duration.ofMinutes(1), 5)));
+        assertThat(q.rateLimits()).isEqualTo(Map.of(Selector.isp("Yahoo"), new RateLimit(10, Duration.ofMinutes(1), 5)));
         ApiResponse again = send(SendqApi.SET_RATE_LIMIT_PATH, XML, xmlWithToken("<id>119</id><isp>YAHOO</isp>"
                 + "<permits>20</permits>"));
         assertThat(again.bodyText()).isEqualTo("<xml><replaced>1</replaced>" + XML_OK);
         assertThat(okWith(send(SendqApi.SET_RATE_LIMIT_PATH, FORM, "token=" + TOKEN
                 + "&id=119&account_id=306&campaign_id=4591&permits=100&per_ms=1000&burst=10"), "replaced")).isZero();
         assertThat(q.rateLimits()).containsExactly(
-                Map.entry(Selector.isp("yahoo"), RateLimit.perSecond(20)),
+                Map.entry(Selector.isp("Yahoo"), RateLimit.perSecond(20)),
                 Map.entry(Selector.campaign(306, 4591), RateLimit.perSecond(100).withBurst(10)));
 
         ApiResponse list = send(SendqApi.RATE_LIMITS_PATH, JSON, jsonWithToken("\"id\":119"));
         Fixtures.Envelope e = Fixtures.envelope(list);
         assertThat(list.status()).isEqualTo(200);
         assertThat(e.topLevelNames()).containsExactly("data", "error", "error_text");
-        assertThat(list.bodyText()).isEqualTo("{\"data\":[{\"account_id\":0,\"campaign_id\":0,\"isp\":\"yahoo\","
+        assertThat(list.bodyText()).isEqualTo("{\"data\":[{\"account_id\":0,\"campaign_id\":0,\"isp\":\"Yahoo\","
                 + "\"permits\":20,\"per_ms\":1000,\"burst\":1},{\"account_id\":306,\"campaign_id\":4591,\"isp\":\"\","
                 + "\"permits\":100,\"per_ms\":1000,\"burst\":10}]," + OK + "}");
         Fixtures.Envelope x = Fixtures.envelope(send(SendqApi.RATE_LIMITS_PATH, XML, xmlWithToken("<id>119</id>")));

@@ -107,7 +107,7 @@ class SiblingRequestsTest {
         assertThat(r.bodyText()).isEqualTo("<xml><rule_id>" + ruleId + "</rule_id>" + XML_OK);
         HoldRule rule = q.holdRules().get(0);
         assertThat(rule.id()).isEqualTo(ruleId);
-        assertThat(rule.selector()).isEqualTo(new Selector(306, 0, "gmail"));
+        assertThat(rule.selector()).isEqualTo(new Selector(306, 0, "Gmail")); // the canonical spelling
         assertThat(stats("\"account_id\":306,\"isp\":\"Gmail\"")).isEqualTo(held(gmail));
         assertThat(stats("\"account_id\":306,\"isp\":\"Yahoo\"")).isEqualTo(yahoo);
     }

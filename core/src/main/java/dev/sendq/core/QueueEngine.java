@@ -294,6 +294,11 @@ public final class QueueEngine {
         return isps.canonical(Objects.requireNonNull(isp, "isp"));
     }
 
+    /** The clock the engine reads (enqueue times, leases, retries, rule expiry). */
+    public InstantSource clock() {
+        return clock;
+    }
+
     /** The engine's retry policy. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;

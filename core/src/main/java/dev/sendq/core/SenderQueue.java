@@ -154,24 +154,27 @@ public final class SenderQueue {
             // refused enqueue cannot choose the canonical spelling.
             IspTable.validate(isp);
             if (engine.index.contains(messageId)) {
-                throw new DuplicateMessageException(messageId);
+                throw duplicate(messageId);
             }
             canonical = engine.isps.intern(isp);
         }
+        boolean refused = false;
         lock.lock();
         try {
             long now = begin();
             Cell c = findCell(accountId, campaignId, canonical);
-            if (c == null) {
-                if (engine.index.contains(messageId)) {
-                    throw new DuplicateMessageException(messageId); // before the cell: a refusal changes nothing
-                }
-                c = newCell(accountId, campaignId, canonical);
+            boolean fresh = c == null;
+            if (fresh) {
+                c = createCell(accountId, campaignId, canonical); // published only if the id is free
             }
             Msg m = new Msg(messageId, c, payload, s == null ? now : s.enqueuedAtMillis(),
                     s == null ? 0 : s.attempts());
             if (!engine.index.putIfAbsent(m)) {
-                throw new DuplicateMessageException(messageId);
+                refused = true; // thrown below, once this lock is released
+                return;
+            }
+            if (fresh) {
+                publishCell(c);
             }
             MessageState state = s == null ? MessageState.NEW : s.state();
             switch (state) {
@@ -194,6 +197,32 @@ public final class SenderQueue {
             workOrDeadline.signal();
             publishDeadline();
             engine.fire(m, s == null ? Transition.ENQUEUED : Transition.RESTORED, null, c.reported(raw));
+        } finally {
+            lock.unlock();
+            if (refused) {
+                throw duplicate(messageId);
+            }
+        }
+    }
+
+    /**
+     * The refusal of a duplicate id, issued once the message that has the id can be seen: if
+     * its own enqueue is still between its index entry and its push, this waits for the push,
+     * so that whoever is told "duplicate" can take or cancel the message at once. Called
+     * without holding any sender's lock.
+     */
+    private DuplicateMessageException duplicate(long messageId) {
+        Msg other = engine.index.get(messageId);
+        if (other != null && other.container == null && Msg.phase(other.word()) == Msg.QUEUED) {
+            other.cell.sender.settleLocked(other);
+        }
+        return new DuplicateMessageException(messageId);
+    }
+
+    private void settleLocked(Msg m) {
+        lock.lock();
+        try {
+            settle(m, begin());
         } finally {
             lock.unlock();
         }
@@ -220,7 +249,7 @@ public final class SenderQueue {
         }
         Msg m = new Msg(messageId, c, payload, now, 0);
         if (!engine.index.putIfAbsent(m)) {
-            throw new DuplicateMessageException(messageId);
+            throw duplicate(messageId);
         }
         c.add(CellCounters.NEW, 1);
         push(INBOX, m);
@@ -346,6 +375,13 @@ public final class SenderQueue {
 
     /** Creates and publishes a cell that {@link #findCell} did not find; under the lock. */
     private Cell newCell(int accountId, int campaignId, String isp) {
+        Cell c = createCell(accountId, campaignId, isp);
+        publishCell(c);
+        return c;
+    }
+
+    /** A cell with its rules and limits, not yet known to anyone; under the lock. */
+    private Cell createCell(int accountId, int campaignId, String isp) {
         Cell c = new Cell(this, accountId, campaignId, isp);
         c.ruleHolds = rules.matching(c);
         c.setHeldByRule(c.ruleHolds > 0);
@@ -353,7 +389,12 @@ public final class SenderQueue {
             c.heldFrom(engine.now());
         }
         c.limiters = limitersOf(c);
-        long key = CellTable.key(accountId, campaignId);
+        return c;
+    }
+
+    /** Makes a created cell findable (cell table) and readable (cells array); under the lock. */
+    private void publishCell(Cell c) {
+        long key = CellTable.key(c.accountId, c.campaignId);
         Object o = cellTable.get(key);
         if (o == null) {
             cellTable.put(key, c);
@@ -373,7 +414,6 @@ public final class SenderQueue {
         }
         arr[n] = c;
         cellCount = n + 1; // publishes the cell: readers read the count, then the array
-        return c;
     }
 
     // ------------------------------------------------------------------ take
@@ -517,29 +557,57 @@ public final class SenderQueue {
      * it until its next permit and nothing is consumed. Under the lock.
      */
     private boolean admit(Cell c, long now) {
-        Limiter[] ls = c.limiters;
-        for (Limiter l : ls) {
-            if (!l.conforms(now)) {
-                c.parkedOn = l;
-                l.parked.addLast(c);
-                ready.parked(c);
-                limiterTimer.schedule(l, l.nextPermitAt());
-                publishDeadline();
-                return false;
-            }
+        Limiter refusing = refusing(c, now);
+        if (refusing != null) {
+            park(c, refusing);
+            publishDeadline();
+            return false;
         }
-        for (Limiter l : ls) {
+        for (Limiter l : c.limiters) {
             l.consume(now);
         }
         return true;
     }
 
-    /** Limiters whose next permit has come: as many parked cells as permits go back to the ring. */
+    /** The first of the cell's limiters that refuses a message now, or {@code null}. */
+    private static Limiter refusing(Cell c, long now) {
+        for (Limiter l : c.limiters) {
+            if (!l.conforms(now)) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private void park(Cell c, Limiter l) {
+        c.parkedOn = l;
+        l.parked.addLast(c);
+        ready.parked(c);
+        limiterTimer.schedule(l, l.nextPermitAt());
+    }
+
+    /**
+     * Limiters whose next permit has come: as many parked cells as there are permits go back to
+     * the ring. A parked cell that could not use a permit (its work is gone, a rule holds it, or
+     * another of its limits refuses) is set aside without counting, so no permit is wasted on it.
+     */
     private void wakeLimiters(long now) {
         while (limiterTimer.nextKey() <= now) {
             Limiter l = limiterTimer.poll();
-            for (long n = Math.max(1, l.available(now)); n > 0 && !l.parked.isEmpty(); n--) {
-                unpark(l.parked.pollFirst(), now);
+            long n = Math.max(1, l.available(now));
+            while (n > 0 && !l.parked.isEmpty()) {
+                Cell c = l.parked.pollFirst();
+                c.parkedOn = null;
+                Limiter other = refusing(c, now);
+                if (other != null && other != l && c.ruleHolds == 0) {
+                    park(c, other);
+                    continue;
+                }
+                boolean canUse = c.ruleHolds == 0 && (c.hasNew() || c.retry.minDue() <= now);
+                ready.reschedule(c, now);
+                if (canUse) {
+                    n--;
+                }
             }
             if (!l.parked.isEmpty()) {
                 limiterTimer.schedule(l, Math.max(now + 1, l.nextPermitAt()));
@@ -578,7 +646,7 @@ public final class SenderQueue {
                 publishDeadline();
                 return old;
             }
-            l = new Limiter(scope, limit);
+            l = new Limiter(canonical(scope), limit);
             limiters.add(l);
             relinkLimiters();
             return null;
@@ -628,6 +696,16 @@ public final class SenderQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The selector with the engine's canonical spelling of its ISP, when the engine knows the ISP. */
+    private Selector canonical(Selector s) {
+        String isp = s.isp();
+        if (isp.isEmpty()) {
+            return s;
+        }
+        String c = engine.isps.canonical(isp);
+        return c.equals(isp) ? s : new Selector(s.accountId(), s.campaignId(), c);
     }
 
     private Limiter findLimiter(Selector scope) {
@@ -1013,7 +1091,7 @@ public final class SenderQueue {
             if (until != null && now >= until.toEpochMilli()) {
                 throw new IllegalArgumentException("hold rule would expire at once: until " + until);
             }
-            HoldRule rule = new HoldRule(engine.nextRuleId(), id, selector, reason, checkedLabel, until);
+            HoldRule rule = new HoldRule(engine.nextRuleId(), id, canonical(selector), reason, checkedLabel, until);
             rules.add(rule);
             Cell[] arr = cells;
             for (int i = 0, n = cellCount; i < n; i++) {
@@ -1141,7 +1219,18 @@ public final class SenderQueue {
 
     /** Wraps rows as this sender's next snapshot, stamped with the engine's clock. */
     <R> Snapshot<R> snapshot(List<R> rows) {
-        return new Snapshot<>(id, Instant.ofEpochMilli(engine.now()), generation.incrementAndGet(), rows);
+        return stamp(rows, Long.MIN_VALUE);
+    }
+
+    /**
+     * Numbers a snapshot read at {@code now}. The clock is read again under the same monitor as
+     * the generation is drawn, so that a larger generation never carries an earlier instant.
+     */
+    private <R> Snapshot<R> stamp(List<R> rows, long now) {
+        synchronized (generation) {
+            long at = Math.max(now, engine.now());
+            return new Snapshot<>(id, Instant.ofEpochMilli(at), generation.incrementAndGet(), rows);
+        }
     }
 
     private void removeRule(HoldRule rule, long now) {
@@ -1301,7 +1390,7 @@ public final class SenderQueue {
                 return new AgeRow(account, campaign, isp, oldest == Long.MAX_VALUE ? -1 : Math.max(0, nowMinute - oldest),
                         Arrays.copyOf(v, Cell.AGE_COLUMNS));
             });
-            return new Snapshot<>(id, Instant.ofEpochMilli(now), generation.incrementAndGet(), rows);
+            return stamp(rows, now);
         } finally {
             lock.unlock();
         }

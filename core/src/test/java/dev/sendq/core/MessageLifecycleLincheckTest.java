@@ -275,9 +275,14 @@ class MessageLifecycleLincheckTest {
 
     /** One operation of {@link OneMessage} with its arguments, for a custom scenario. */
     static Actor op(String name, Object... args) throws NoSuchMethodException {
+        return op(OneMessage.class, name, args);
+    }
+
+    /** One operation of a Lincheck test class, its parameters all {@code int}, for a custom scenario. */
+    static Actor op(Class<?> testClass, String name, Object... args) throws NoSuchMethodException {
         Class<?>[] types = new Class<?>[args.length];
         Arrays.fill(types, int.class);
-        return new Actor(OneMessage.class.getMethod(name, types), List.of(args));
+        return new Actor(testClass.getMethod(name, types), List.of(args));
     }
 
     static ExecutionScenario scenario(List<Actor> init, List<List<Actor>> parallel, List<Actor> post) {

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,17 +37,29 @@ import org.junit.jupiter.api.Test;
  * {@link ManualClock}, a lease duration and retry policy drawn from the seed, no jitter) and a
  * fresh model, then draws weighted random operations from a small universe (accounts 1-3,
  * campaigns 0/7/8, three ISPs in several spellings, padded too) so that cells, rules and leases
- * collide: enqueues (also duplicate, reused and invalid ids), takes by four simulated workers, every
- * worker report, operator holds/releases/cancels by id and by selector, hold rules with and
- * without expiry, clock advances (often exactly onto a lease expiry, a rule expiry or a retry's
- * due time, or one millisecond either side), maintenance, stale reports and unknown ids.
+ * collide: enqueues (also duplicate, reused and invalid ids), restores of stored messages in every
+ * state (old, recent and future enqueue times, retry reasons), takes by four simulated workers,
+ * every worker report (defers with random retry reasons, or none), operator holds/releases/cancels
+ * by id and by selector, hold rules with and without expiry, with random reasons and labels
+ * (also labels refused as too long or with control characters), rate limits set, changed and
+ * removed on ISP, cell, account and sender scopes (also invalid ones), clock advances (often
+ * exactly onto a lease expiry, a rule expiry, a retry's due time or a limit's next permit, or one
+ * millisecond either side; sometimes minutes, or onto the instant a message enters its next age
+ * bucket), maintenance, stale reports and unknown ids.
  *
  * <p>Every operation is applied to both: the model says whether it must succeed or which
- * exception it must throw, and the engine must agree. After every step, for every sender, the
- * stats and outcome rows of all four groupings (unfiltered and with random filters) and of every
- * single cell (one ISP grouped by account and campaign), {@code size()}, the hold rules, and the
- * view of every message must equal the model's recount. A refused operation therefore cannot
- * move a counter unnoticed.
+ * exception it must throw, and the engine must agree. A take must hand out a message the model
+ * allows (eligible, and conforming to every rate limit of its cell by the model's own GCRA; in its
+ * cell, the due retry due first, else a NEW one), and nothing when the model allows nothing. The
+ * model does not replay the engine's round-robin, so which allowed cell is served is not checked.
+ * After every step, for every sender, the stats and outcome rows of all four groupings
+ * (unfiltered and with random filters) and of every single cell (one ISP grouped by account and
+ * campaign), the retry reasons and ages of all four groupings (unfiltered and with a random
+ * filter) and of every single cell, a stats snapshot, the impact of every hold rule, the preview
+ * of a random hold, the rate limits, {@code size()}, the hold rules, and the view of every
+ * message must equal the model's recount; every snapshot must be of its sender, taken at the
+ * clock's instant, and the sender's next generation. A refused operation therefore cannot move a
+ * counter unnoticed.
  *
  * <p>Half of the clock advances are followed, within the same step and before any stats call,
  * by one more operation of any kind: each must itself apply what time made due (expired rules
@@ -80,8 +93,9 @@ class ModelBasedTest {
         TAKE(14), DELIVERED(5), FAILED(3), DEFER_POLICY(4), DEFER_DELAY(4), DEFER_UNTIL(3), HOLD_LEASE(2),
         HOLD_ID(3), RELEASE_ID(3), CANCEL_ID(2), CANCEL_SELECTOR(1),
         HOLD_RULE(3), LIFT_HOLD(2), RELEASE_SELECTOR(2),
-        ADVANCE(7), ADVANCE_TO_DEADLINE(4), RUN_MAINTENANCE(1), HOLD_RULES_QUERY(1), MESSAGE_VIEW(1),
-        STALE_REPORT(2), UNKNOWN_ID(1);
+        ADVANCE(7), ADVANCE_TO_DEADLINE(4), ADVANCE_MINUTES(1), RUN_MAINTENANCE(1), HOLD_RULES_QUERY(1),
+        MESSAGE_VIEW(1), STALE_REPORT(2), UNKNOWN_ID(1),
+        RESTORE(2), SET_RATE_LIMIT(3), REMOVE_RATE_LIMIT(1);
 
         final int weight;
 
@@ -97,7 +111,7 @@ class ModelBasedTest {
      * operation, since each must apply what time made due on its sender before it acts.
      */
     private static final List<Op> AFTER_ADVANCE = Arrays.stream(Op.values())
-            .filter(op -> op != Op.ADVANCE && op != Op.ADVANCE_TO_DEADLINE).toList();
+            .filter(op -> op != Op.ADVANCE && op != Op.ADVANCE_TO_DEADLINE && op != Op.ADVANCE_MINUTES).toList();
 
     /** Outcomes each of which the whole run must have produced at least {@value #MIN_EVENTS} times. */
     private static final List<String> REQUIRED_EVENTS = List.of(
@@ -121,7 +135,21 @@ class ModelBasedTest {
             "after-advance:TAKE", "after-advance:DEFER_DELAY", "after-advance:DELIVERED",
             "after-advance:HOLD_RULES_QUERY", "after-advance:MESSAGE_VIEW", "after-advance:HOLD_ID",
             "after-advance:CANCEL_ID", "after-advance:ENQUEUE",
-            "time:rule-expired", "time:lease-expired", "time:retry-released-by-lift");
+            "time:rule-expired", "time:lease-expired", "time:retry-released-by-lift",
+            "hold-rule:invalid-label", "hold-rule:label-kept", "hold-rule:label-stripped", "hold-rule:no-label",
+            "hold-rule:legacy-overload",
+            "restore:NEW", "restore:PROC", "restore:RETRY", "restore:HOLD", "restore:into-held-cell",
+            "restore:duplicate", "restore:invalid",
+            "rate-limit:new", "rate-limit:changed", "rate-limit:invalid", "rate-limit:removed",
+            "rate-limit:remove-unknown",
+            "take:refused-by-limit", "take:from-limited-cell", "take:passed-over-a-limited-cell",
+            "advance:minutes", "advance:to-age-boundary", "advance:just-before-age-boundary",
+            "after-advance:SET_RATE_LIMIT", "after-advance:RESTORE",
+            "ages:UNDER_5M", "ages:M5_10", "ages:M10_20", "ages:M20_40", "ages:M40_80", "ages:M80_160",
+            "ages:M160_320", "ages:OLDER", "ages:oldest-new-in-held-cell",
+            "retry-reasons:REMOTE_TEMPORARY_FAILURE", "retry-reasons:CONNECTION_FAILURE",
+            "retry-reasons:LOCAL_RATE_LIMIT", "retry-reasons:REMOTE_THROTTLING", "retry-reasons:UNSPECIFIED",
+            "retry-reasons:held-by-rule", "hold-impact:overlapping-rules", "preview-hold:some");
 
     private final Map<Op, Long> opCounts = new EnumMap<>(Op.class);
     private final Map<String, Long> events = new TreeMap<>();
@@ -151,12 +179,15 @@ class ModelBasedTest {
         int sequences = Integer.getInteger("sendq.sequences", SEQUENCES);
         SplittableRandom seeds = new SplittableRandom(baseSeed);
         long started = System.nanoTime();
+        Duration cpuBefore = processCpu();
         for (int i = 0; i < sequences; i++) {
             runSequence(baseSeed, i, seeds.nextLong());
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
-        System.out.printf("ModelBasedTest: base seed %d, %d sequences x %d steps in %d ms%n  ops %s%n  events %s%n",
-                baseSeed, sequences, Integer.getInteger("sendq.steps", STEPS), millis, opCounts, events);
+        long cpuMillis = processCpu().minus(cpuBefore).toMillis(); // on a shared machine, steadier than the wall clock
+        System.out.printf("ModelBasedTest: base seed %d, %d sequences x %d steps in %d ms (CPU of the JVM "
+                        + "meanwhile: %d ms)%n  ops %s%n  events %s%n", baseSeed, sequences,
+                Integer.getInteger("sendq.steps", STEPS), millis, cpuMillis, opCounts, events);
 
         for (Op op : Op.values()) {
             assertThat(opCounts.getOrDefault(op, 0L)).as("times %s was exercised", op)
@@ -165,6 +196,10 @@ class ModelBasedTest {
         for (String e : REQUIRED_EVENTS) {
             assertThat(events.getOrDefault(e, 0L)).as("times '%s' happened", e).isGreaterThanOrEqualTo(MIN_EVENTS);
         }
+    }
+
+    private static Duration processCpu() {
+        return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     /**
@@ -217,6 +252,8 @@ class ModelBasedTest {
         final Lease[] leases = new Lease[WORKERS];
         final LeaseRef[] refs = new LeaseRef[WORKERS];
         final Deque<String> recent = new ArrayDeque<>();
+        /** The last snapshot generation seen per sender. */
+        final Map<Integer, Long> generations = new TreeMap<>();
         final int steps;
         long nextId = 1;
         volatile int step;
@@ -318,11 +355,13 @@ class ModelBasedTest {
                 case HOLD_RULE -> holdRule();
                 case LIFT_HOLD -> liftHold();
                 case RELEASE_SELECTOR -> releaseSelector();
-                case ADVANCE, ADVANCE_TO_DEADLINE -> {
+                case ADVANCE, ADVANCE_TO_DEADLINE, ADVANCE_MINUTES -> {
                     if (op == Op.ADVANCE) {
                         advanceRandomly();
-                    } else {
+                    } else if (op == Op.ADVANCE_TO_DEADLINE) {
                         advanceToDeadline();
+                    } else {
+                        advanceMinutes();
                     }
                     if (rnd.nextBoolean()) {
                         Op next = oneOf(AFTER_ADVANCE);
@@ -344,7 +383,99 @@ class ModelBasedTest {
                     log("message(" + id + ")");
                     checkView(id);
                 }
+                case RESTORE -> restore();
+                case SET_RATE_LIMIT -> setRateLimit();
+                case REMOVE_RATE_LIMIT -> removeRateLimit();
             }
+        }
+
+        void restore() {
+            int sender = sender();
+            int r = rnd.nextInt(20);
+            List<Long> live = new ArrayList<>(model.messages.keySet());
+            List<Long> gone = departedNotLive();
+            long id = r == 0 && !live.isEmpty() ? oneOf(live) : r == 1 && !gone.isEmpty() ? oneOf(gone) : nextId++;
+            int account = rnd.nextInt(30) == 0 ? 0 : account();
+            String isp = rnd.nextInt(30) == 0 ? " " : isp();
+            MessageState state = pick(MessageState.values());
+            long now = model.now;
+            long enqueuedAt = switch (rnd.nextInt(12)) {
+                case 0, 1 -> now;
+                case 2, 3, 4 -> now - rnd.nextLong(1, 5 * 60_000);
+                case 5, 6 -> now - rnd.nextLong(5 * 60_000, 60 * 60_000);
+                case 7, 8 -> now - rnd.nextLong(60 * 60_000, 400 * 60_000);
+                case 9 -> now - rnd.nextLong(400 * 60_000, 2_000 * 60_000);
+                case 10 -> now - 60_000L * rnd.nextInt(400); // on a minute of the clock
+                default -> now + rnd.nextLong(1, 120_000);   // another machine's clock ran ahead
+            };
+            long dueAt = state != MessageState.RETRY ? rnd.nextLong(0, now) : switch (rnd.nextInt(5)) {
+                case 0 -> now;
+                case 1 -> now - rnd.nextLong(1, 60_000);
+                default -> now + rnd.nextLong(1, 5 * 60_000);
+            };
+            RetryReason reason = rnd.nextInt(6) == 0 ? null : pick(RetryReason.values());
+            StoredMessage stored = new StoredMessage(id, account, campaign(), isp, "payload-" + id, state,
+                    rnd.nextInt(6), enqueuedAt, dueAt, reason);
+            log("sender " + sender + ": restore(" + stored + ")");
+            expect(model.restore(sender, stored), () -> queues.get(sender).restore(stored));
+        }
+
+        void setRateLimit() {
+            int sender = sender();
+            Selector scope = knownOrNewLimitScope(sender, 5);
+            RateLimit limit;
+            try {
+                limit = rateLimit();
+            } catch (IllegalArgumentException e) {
+                log("sender " + sender + ": setRateLimit(" + scope + ", invalid: " + e.getMessage() + ")");
+                count("rate-limit:invalid");
+                return;
+            }
+            log("sender " + sender + ": setRateLimit(" + scope + ", " + limit + ")");
+            RateLimit old = queues.get(sender).setRateLimit(scope, limit);
+            RateLimit expected = model.setRateLimit(sender, scope, limit);
+            assertThat(old).as("setRateLimit(%s) returns the limit it replaced", scope).isEqualTo(expected);
+            count(expected == null ? "rate-limit:new" : "rate-limit:changed");
+        }
+
+        void removeRateLimit() {
+            int sender = sender();
+            Selector scope = knownOrNewLimitScope(sender, 7);
+            log("sender " + sender + ": removeRateLimit(" + scope + ")");
+            RateLimit old = queues.get(sender).removeRateLimit(scope);
+            RateLimit expected = model.removeRateLimit(sender, scope);
+            assertThat(old).as("removeRateLimit(%s) returns the limit it removed", scope).isEqualTo(expected);
+            count(expected == null ? "rate-limit:remove-unknown" : "rate-limit:removed");
+        }
+
+        /** The scope of one of the sender's limits ({@code tenths} of the time, ISP maybe recased), else a new one. */
+        Selector knownOrNewLimitScope(int sender, int tenths) {
+            List<ReferenceModel.Limit> known = model.limits.stream().filter(l -> l.sender == sender).toList();
+            if (!known.isEmpty() && rnd.nextInt(10) < tenths) {
+                Selector s = oneOf(known).scope;
+                return new Selector(s.accountId(), s.campaignId(),
+                        rnd.nextBoolean() ? s.isp().toUpperCase(Locale.ROOT) : s.isp());
+            }
+            return switch (rnd.nextInt(10)) {
+                case 0, 1, 2, 3, 4 -> Selector.isp(isp());
+                case 5, 6, 7, 8 -> new Selector(account(), pick(7, 8, 0), isp()); // a cell (campaign 0: all of them)
+                default -> rnd.nextBoolean() ? Selector.ALL : Selector.account(account());
+            };
+        }
+
+        /** A rate limit, from one every 7 ms to one a minute, with small bursts; now and then an invalid one. */
+        RateLimit rateLimit() {
+            return switch (rnd.nextInt(25)) {
+                case 0 -> new RateLimit(0, Duration.ofSeconds(1), 1);
+                case 1 -> new RateLimit(1, Duration.ZERO, 1);
+                case 2 -> new RateLimit(1, Duration.ofSeconds(1), 0);
+                case 3 -> new RateLimit(2_000_000, Duration.ofMillis(1), 1); // more than one per nanosecond
+                default -> new RateLimit(pick(1L, 1L, 2L, 3L, 5L),
+                        pick(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(10),
+                                Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMillis(333),
+                                Duration.ofMillis(7)),
+                        pick(1L, 1L, 1L, 2L, 3L, 5L));
+            };
         }
 
         void enqueue(long id, int account, int campaign, String isp) {
@@ -360,6 +491,7 @@ class ModelBasedTest {
             int w = rnd.nextInt(WORKERS);
             Lease lease = leases[w];
             List<Long> eligible = model.eligibleIds(sender);
+            List<Long> allowed = model.allowedIds(sender);
             SenderQueue q = queues.get(sender);
             int variant = rnd.nextInt(10);
             boolean taken;
@@ -371,21 +503,31 @@ class ModelBasedTest {
                 throw new AssertionError(e);
             }
             log("sender " + sender + ": take(worker " + w + (variant < 7 ? "" : ", no wait") + ") -> "
-                    + (taken ? lease : "nothing") + ", eligible " + eligible);
-            if (eligible.isEmpty()) {
-                assertThat(taken).as("take with nothing eligible").isFalse();
+                    + (taken ? lease : "nothing") + ", eligible " + eligible + ", allowed by the limits " + allowed);
+            if (allowed.isEmpty()) {
+                assertThat(taken).as("take with nothing eligible (%s) or allowed by the limits", eligible).isFalse();
                 if (refs[w] != null) {
                     assertThat(lease.messageId()).as("lease kept after an empty take").isEqualTo(refs[w].messageId());
                     assertThat(lease.attempt()).isEqualTo(refs[w].attempt());
                 }
-                count(model.hasRuleHeldWork(sender) ? "take:only-rule-held-work" : "take:nothing-eligible");
+                count(!eligible.isEmpty() ? "take:refused-by-limit"
+                        : model.hasRuleHeldWork(sender) ? "take:only-rule-held-work" : "take:nothing-eligible");
                 return;
             }
-            assertThat(taken).as("take with eligible messages %s", eligible).isTrue();
+            assertThat(taken).as("take with messages allowed by the limits %s", allowed).isTrue();
             long id = lease.messageId();
-            assertThat(eligible).as("the taken message must be eligible").contains(id);
+            assertThat(allowed).as("the taken message must be eligible and allowed by every limit of its cell")
+                    .contains(id);
             ReferenceModel.Message m = model.messages.get(id);
+            assertThat(model.rightPickInCell(m)).as("a cell hands out its due retry first, else a NEW message: %s", m)
+                    .isTrue();
             count(m.place == Place.RETRY ? "take:from-RETRY" : "take:from-NEW");
+            if (!model.limitsOf(m).isEmpty()) {
+                count("take:from-limited-cell");
+            }
+            if (allowed.size() < eligible.size()) {
+                count("take:passed-over-a-limited-cell");
+            }
             LeaseRef ref = model.take(id);
             refs[w] = ref;
             assertThat(lease.senderId()).isEqualTo(sender);
@@ -406,8 +548,10 @@ class ModelBasedTest {
                     expect(model.report(ref, Outcome.FAILED), () -> engine.failed(lease));
                 }
                 case DEFER_POLICY -> {
-                    log("defer(" + who + " " + lease + ")");
-                    expect(model.defer(ref, null), () -> engine.defer(lease));
+                    RetryReason reason = retryReason();
+                    log("defer(" + who + " " + lease + ", " + reason + ")");
+                    expect(model.defer(ref, null, orUnspecified(reason)),
+                            () -> deferCall(reason, () -> engine.defer(lease), r -> engine.defer(lease, r)));
                 }
                 case DEFER_DELAY -> {
                     if (rnd.nextInt(20) == 0) {
@@ -422,8 +566,11 @@ class ModelBasedTest {
                         case 2 -> rnd.nextLong(20_000, 180_000);
                         default -> rnd.nextLong(180_000, 25 * 60_000);
                     };
-                    log("defer(" + who + " " + lease + ", " + delay + " ms)");
-                    expect(model.defer(ref, model.now + delay), () -> engine.defer(lease, Duration.ofMillis(delay)));
+                    RetryReason reason = retryReason();
+                    log("defer(" + who + " " + lease + ", " + delay + " ms, " + reason + ")");
+                    Duration d = Duration.ofMillis(delay);
+                    expect(model.defer(ref, model.now + delay, orUnspecified(reason)),
+                            () -> deferCall(reason, () -> engine.defer(lease, d), r -> engine.defer(lease, d, r)));
                 }
                 case DEFER_UNTIL -> {
                     long until = model.now + switch (rnd.nextInt(4)) {
@@ -431,8 +578,12 @@ class ModelBasedTest {
                         case 1 -> -rnd.nextLong(1, 120_000);
                         default -> rnd.nextLong(1, 15 * 60_000);
                     };
-                    log("deferUntil(" + who + " " + lease + ", " + until + ")");
-                    expect(model.defer(ref, until), () -> engine.deferUntil(lease, Instant.ofEpochMilli(until)));
+                    RetryReason reason = retryReason();
+                    log("deferUntil(" + who + " " + lease + ", " + until + ", " + reason + ")");
+                    Instant due = Instant.ofEpochMilli(until);
+                    expect(model.defer(ref, until, orUnspecified(reason)),
+                            () -> deferCall(reason, () -> engine.deferUntil(lease, due),
+                                    r -> engine.deferUntil(lease, due, r)));
                 }
                 case HOLD_LEASE -> {
                     log("hold(" + who + " " + lease + ")");
@@ -440,6 +591,19 @@ class ModelBasedTest {
                 }
                 default -> throw new AssertionError(op);
             }
+        }
+
+        /** A defer through the overload without a reason when {@code reason} is null, else with it. */
+        void deferCall(RetryReason reason, Runnable withoutReason, Consumer<RetryReason> withReason) {
+            if (reason == null) {
+                withoutReason.run();
+            } else {
+                withReason.accept(reason);
+            }
+        }
+
+        RetryReason orUnspecified(RetryReason reason) {
+            return reason == null ? RetryReason.UNSPECIFIED : reason;
         }
 
         /** A report on a lease that is no longer in force, or on one that was never filled. */
@@ -480,9 +644,14 @@ class ModelBasedTest {
 
         void holdRule() {
             int sender = sender();
-            List<ReferenceModel.Message> live = model.messages.values().stream().filter(m -> m.sender == sender).toList();
+            List<ReferenceModel.Message> live = liveOf(sender);
             Selector sel;
-            if (!live.isEmpty() && rnd.nextInt(10) < 4) {
+            List<ReferenceModel.Message> leased = live.stream().filter(m -> m.place == Place.PROC).toList();
+            int where = rnd.nextInt(10);
+            if (!leased.isEmpty() && where < 2) {
+                ReferenceModel.Message m = oneOf(leased); // its worker will report into a held cell
+                sel = new Selector(m.account, rnd.nextBoolean() ? m.campaign : 0, rnd.nextBoolean() ? m.isp : "");
+            } else if (!live.isEmpty() && where < 5) {
                 ReferenceModel.Message m = oneOf(live); // a rule that surely holds something
                 sel = new Selector(rnd.nextBoolean() ? m.account : 0, rnd.nextBoolean() ? m.campaign : 0,
                         rnd.nextBoolean() ? m.isp : "");
@@ -494,20 +663,32 @@ class ModelBasedTest {
                     : r < 12 ? (Long) (model.now + rnd.nextLong(1, 40_000))
                     : r < 17 ? (Long) (model.now + rnd.nextLong(40_000, 6 * 60_000))
                     : (Long) (model.now - (r == 17 ? 0 : rnd.nextLong(1, 60_000)));
-            log("sender " + sender + ": hold(" + sel + ", until " + until + ")");
-            Expect e = model.checkHoldRule(until);
+            int variant = rnd.nextInt(10);
+            HoldReason reason = variant < 8 ? pick(HoldReason.values()) : HoldReason.OPERATOR;
+            String label = variant < 8 ? label() : null;
+            log("sender " + sender + ": hold(" + sel + ", " + (variant < 8 ? reason + ", " + quoted(label) : "legacy")
+                    + ", until " + until + ")");
+            Expect e = model.checkHoldRule(label, until);
             HoldRule[] made = new HoldRule[1];
-            expect(e, () -> made[0] = queues.get(sender)
-                    .hold(sel, until == null ? null : Instant.ofEpochMilli(until)));
+            Instant untilInstant = until == null ? null : Instant.ofEpochMilli(until);
+            SenderQueue q = queues.get(sender);
+            expect(e, () -> made[0] = variant < 8 ? q.hold(sel, reason, label, untilInstant)
+                    : variant == 8 || until != null ? q.hold(sel, untilInstant) : q.hold(sel));
             if (e.failure() == null) {
                 HoldRule rule = made[0];
+                String kept = ReferenceModel.keptLabel(label);
                 log("  -> rule " + rule.id());
                 assertThat(rule.senderId()).isEqualTo(sender);
-                assertThat(rule.selector()).isEqualTo(sel);
-                assertThat(rule.until()).isEqualTo(until == null ? null : Instant.ofEpochMilli(until));
+                assertThat(rule.selector()).as("the selector, its ISP spelled canonically").isEqualTo(model.known(sel));
+                assertThat(rule.until()).isEqualTo(untilInstant);
+                assertThat(rule.reason()).isEqualTo(reason);
+                assertThat(rule.label()).as("the label a rule keeps").isEqualTo(kept);
                 assertThat(model.rules.stream().map(Rule::id)).as("rule ids are unique").doesNotContain(rule.id());
                 assertThat(model.retiredRuleIds).as("rule ids are unique").doesNotContain(rule.id());
-                model.addRule(new Rule(rule.id(), sender, sel, until));
+                model.addRule(new Rule(rule.id(), sender, sel, reason, kept, until));
+                count(variant >= 8 ? "hold-rule:legacy-overload"
+                        : label == null || label.isEmpty() ? "hold-rule:no-label"
+                        : kept.equals(label) ? "hold-rule:label-kept" : "hold-rule:label-stripped");
             }
         }
 
@@ -573,6 +754,29 @@ class ModelBasedTest {
             advance(target - model.now, "advance to " + target + " (deadline " + deadline + ")");
         }
 
+        /**
+         * Minutes at once, so that messages move between age buckets: often exactly onto the
+         * instant a live message enters its next bucket (or one millisecond before it).
+         */
+        void advanceMinutes() {
+            List<Long> boundaries = model.bucketBoundaries();
+            if (!boundaries.isEmpty() && rnd.nextInt(10) < 4) {
+                long boundary = oneOf(boundaries);
+                boolean before = rnd.nextInt(4) == 0;
+                count(before ? "advance:just-before-age-boundary" : "advance:to-age-boundary");
+                long target = Math.max(model.now, before ? boundary - 1 : boundary);
+                advance(target - model.now, "advance to " + target + " (age bucket boundary " + boundary + ")");
+                return;
+            }
+            long minutes = switch (rnd.nextInt(20)) {
+                case 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 -> rnd.nextLong(1, 10);
+                case 10, 11, 12, 13, 14, 15, 16 -> rnd.nextLong(10, 60);
+                default -> rnd.nextLong(60, 400);
+            };
+            count("advance:minutes");
+            advance(minutes * 60_000 + rnd.nextLong(-999, 1_000), "advance(" + minutes + " min)");
+        }
+
         void advance(long ms, String what) {
             clock.advanceMillis(ms);
             model.now = clock.millis();
@@ -616,10 +820,36 @@ class ModelBasedTest {
                         compare(sender, q, f, g);
                     }
                 }
+                for (Selector f : filters.subList(0, 2)) {
+                    for (Grouping g : Grouping.values()) {
+                        compareInsight(sender, q, f, g);
+                    }
+                }
                 // every cell on its own: one ISP, grouped by (account, campaign)
                 for (String isp : model.isps(sender)) {
                     compare(sender, q, Selector.isp(isp), Grouping.ACCOUNT_CAMPAIGN);
+                    compareInsight(sender, q, Selector.isp(isp), Grouping.ACCOUNT_CAMPAIGN);
                 }
+                Snapshot<StatsRow> stats = q.statsSnapshot(filters.get(1), Grouping.ISP);
+                checkSnapshot(sender, stats, "statsSnapshot");
+                assertThat(stats.rows()).as("sender %d statsSnapshot rows", sender)
+                        .isEqualTo(model.stats(sender, filters.get(1), Grouping.ISP));
+                Snapshot<RuleImpact> impact = q.holdImpact();
+                checkSnapshot(sender, impact, "holdImpact");
+                List<RuleImpact> expectedImpact = model.holdImpact(sender);
+                assertThat(impact.rows()).as("sender %d holdImpact()", sender).isEqualTo(expectedImpact);
+                if (overlapping(expectedImpact)) {
+                    count("hold-impact:overlapping-rules");
+                }
+                Selector preview = previewSelector(sender);
+                HoldImpact expectedPreview = model.previewHold(sender, preview);
+                assertThat(q.previewHold(preview)).as("sender %d previewHold(%s)", sender, preview)
+                        .isEqualTo(expectedPreview);
+                if (expectedPreview.total() > 0) {
+                    count("preview-hold:some");
+                }
+                assertThat(new ArrayList<>(q.rateLimits().entrySet())).as("sender %d rateLimits()", sender)
+                        .isEqualTo(model.rateLimits(sender));
             }
             checkHoldRules();
             assertThat(engine.size()).as("size()").isEqualTo(model.size());
@@ -630,6 +860,7 @@ class ModelBasedTest {
             for (Long id : gone.subList(Math.max(0, gone.size() - 10), gone.size())) {
                 assertThat(engine.message(id)).as("message(%d) left the engine", id).isEmpty();
             }
+            tallyInsight();
         }
 
         void compare(int sender, SenderQueue q, Selector f, Grouping g) {
@@ -637,6 +868,80 @@ class ModelBasedTest {
                     .isEqualTo(model.stats(sender, f, g));
             assertThat(q.outcomes(f, g)).as("sender %d outcomes(%s, %s)", sender, f, g)
                     .isEqualTo(model.outcomes(sender, f, g));
+        }
+
+        /** The retry reasons and the ages, and their snapshots' sender, instant and generation. */
+        void compareInsight(int sender, SenderQueue q, Selector f, Grouping g) {
+            Snapshot<RetryReasonRow> reasons = q.retryReasons(f, g);
+            checkSnapshot(sender, reasons, "retryReasons");
+            assertThat(reasons.rows()).as("sender %d retryReasons(%s, %s)", sender, f, g)
+                    .isEqualTo(model.retryReasons(sender, f, g));
+            Snapshot<AgeRow> ages = q.ages(f, g);
+            checkSnapshot(sender, ages, "ages");
+            assertThat(ages.rows()).as("sender %d ages(%s, %s) at minute %d", sender, f, g,
+                    Math.floorDiv(model.now, 60_000L)).isEqualTo(model.ages(sender, f, g));
+        }
+
+        /** A snapshot is of its sender, read now, and the next of the sender's generations. */
+        void checkSnapshot(int sender, Snapshot<?> s, String what) {
+            long last = generations.getOrDefault(sender, 0L);
+            assertThat(s.senderId()).as("%s senderId", what).isEqualTo(sender);
+            assertThat(s.takenAt()).as("%s takenAt", what).isEqualTo(clock.instant());
+            assertThat(s.generation()).as("%s generation after %d", what, last).isEqualTo(last + 1);
+            generations.put(sender, s.generation());
+        }
+
+        /** Whether two rules of the impact list select a common cell that holds something. */
+        boolean overlapping(List<RuleImpact> impact) {
+            for (int i = 0; i < impact.size(); i++) {
+                for (int j = i + 1; j < impact.size(); j++) {
+                    Selector a = impact.get(i).rule().selector();
+                    Selector b = impact.get(j).rule().selector();
+                    for (ReferenceModel.Message m : model.messages.values()) {
+                        boolean holdable = m.place == Place.READY || m.place == Place.RETRY;
+                        if (holdable && m.sender == impact.get(i).rule().senderId()
+                                && ReferenceModel.selects(a, m) && ReferenceModel.selects(b, m)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** Which buckets, reasons and corner cases the model's answers covered in this step. */
+        void tallyInsight() {
+            long nowMinute = Math.floorDiv(model.now, 60_000L);
+            boolean[] buckets = new boolean[AgeBucket.COUNT];
+            boolean[] reasons = new boolean[RetryReason.values().length];
+            boolean newInHeldCell = false;
+            boolean retryInHeldCell = false;
+            for (ReferenceModel.Message m : model.messages.values()) {
+                buckets[model.bucket(m)] = true;
+                boolean held = model.heldByRule(m);
+                if (m.place == Place.RETRY && !held) {
+                    reasons[m.retryReason.ordinal()] = true;
+                }
+                newInHeldCell |= m.place == Place.READY && held
+                        && nowMinute - Math.floorDiv(m.enqueuedAt, 60_000L) > 0;
+                retryInHeldCell |= m.place == Place.RETRY && held;
+            }
+            for (AgeBucket b : AgeBucket.values()) {
+                if (buckets[b.ordinal()]) {
+                    count("ages:" + b);
+                }
+            }
+            for (RetryReason r : RetryReason.values()) {
+                if (reasons[r.ordinal()]) {
+                    count("retry-reasons:" + r);
+                }
+            }
+            if (newInHeldCell) {
+                count("ages:oldest-new-in-held-cell");
+            }
+            if (retryInHeldCell) {
+                count("retry-reasons:held-by-rule");
+            }
         }
 
         void checkView(long id) {
@@ -653,10 +958,7 @@ class ModelBasedTest {
 
         void checkHoldRules() {
             for (Map.Entry<Integer, SenderQueue> e : queues.entrySet()) {
-                List<HoldRule> expected = model.rules(e.getKey()).stream()
-                        .map(r -> new HoldRule(r.id(), r.sender(), r.selector(),
-                                r.until() == null ? null : Instant.ofEpochMilli(r.until())))
-                        .toList();
+                List<HoldRule> expected = model.rules(e.getKey()).stream().map(Rule::asHoldRule).toList();
                 assertThat(e.getValue().holdRules()).as("sender %d holdRules()", e.getKey()).isEqualTo(expected);
             }
         }
@@ -677,6 +979,52 @@ class ModelBasedTest {
 
         String isp() {
             return rnd.nextInt(20) < 17 ? ISPS[rnd.nextInt(ISPS.length)] : ISP_VARIANTS[rnd.nextInt(ISP_VARIANTS.length)];
+        }
+
+        /** A retry reason, or {@code null} for the overload without one. */
+        RetryReason retryReason() {
+            return rnd.nextInt(4) == 0 ? null : pick(RetryReason.values());
+        }
+
+        /** A hold rule's label: none, ordinary, padded, at and over the length limit, with control characters. */
+        String label() {
+            return switch (rnd.nextInt(20)) {
+                case 0, 1, 2 -> null;
+                case 3 -> "";
+                case 4 -> "  ops: Gmail 421 block, ticket 4711  ";
+                case 5 -> "x".repeat(HoldRule.MAX_LABEL_LENGTH);
+                case 6 -> " " + "y".repeat(HoldRule.MAX_LABEL_LENGTH) + "\t\n"; // 200 once stripped
+                case 7 -> "z".repeat(HoldRule.MAX_LABEL_LENGTH + 1);
+                case 8 -> "line\nbreak";
+                case 9 -> "tab\tinside";
+                case 10 -> "del\u007F";
+                case 11 -> "next line\u0085inside"; // C1 control, not a blank: kept, so refused
+                case 12 -> "trailing newline\n";
+                case 13 -> "\u001Cleading file separator"; // a blank to strip()
+                case 14 -> "héllo wörld – 🚧 maintenance ✉";
+                case 15 -> "zero\u200Bwidth";
+                case 16 -> "   ";
+                default -> "incident " + rnd.nextInt(1000);
+            };
+        }
+
+        String quoted(String s) {
+            return s == null ? "null" : "\"" + s.replace("\n", "\\n").replace("\t", "\\t") + "\"";
+        }
+
+        List<ReferenceModel.Message> liveOf(int sender) {
+            return model.messages.values().stream().filter(m -> m.sender == sender).toList();
+        }
+
+        /** A selector to preview a hold with: one around a live message of the sender, or a rule-like one. */
+        Selector previewSelector(int sender) {
+            List<ReferenceModel.Message> live = liveOf(sender);
+            if (!live.isEmpty() && rnd.nextBoolean()) {
+                ReferenceModel.Message m = oneOf(live);
+                return new Selector(rnd.nextBoolean() ? m.account : 0, rnd.nextBoolean() ? m.campaign : 0,
+                        rnd.nextBoolean() ? m.isp.toUpperCase(Locale.ROOT) : "");
+            }
+            return ruleSelector();
         }
 
         Selector filterSelector() {

@@ -36,6 +36,15 @@ class OperatorInsightTest {
         }
 
         @Test
+        void rulesAndLimitsKeepTheCanonicalIspSpelling() {
+            enqueue(1, 306, 1, "Gmail");
+            assertThat(q.hold(Selector.isp("GMAIL")).selector().isp()).isEqualTo("Gmail");
+            q.setRateLimit(Selector.isp("gmail"), RateLimit.perSecond(5));
+            assertThat(q.rateLimits()).containsOnlyKeys(Selector.isp("Gmail"));
+            assertThat(q.hold(Selector.isp("NewIsp")).selector().isp()).as("unknown ISP: as written").isEqualTo("NewIsp");
+        }
+
+        @Test
         void refusedLabelsChangeNothing() {
             enqueue(1, 306, 1, "Gmail");
             long[] before = f.counts();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -25,19 +26,25 @@ import org.junit.jupiter.api.Test;
  * least a million transitions, then conservation after quiescence.
  *
  * <p>Threads: two producers; two workers that take (non-blocking, or blocking for 1 ms) and
- * deliver, fail, defer (now, a little later, by the retry policy, until a past instant) or hold
- * their lease, park some leases so that the report races with the lease timeout, and abandon a
- * few; an operator that adds and lifts hold rules (some expiring by time), holds, releases and
- * cancels messages by id and sometimes cancels by selector; a reader that reads every grouping
- * of stats and outcomes; a ticker that moves the {@link ManualClock} 1 ms at a time (leases last
- * 50 ms of it, a few real milliseconds).
+ * deliver, fail, defer (now, a little later, by the retry policy, until a past instant; with
+ * random retry reasons) or hold their lease, park some leases so that the report races with the
+ * lease timeout, and abandon a few; an operator that adds and lifts hold rules (with reasons and
+ * labels, some expiring by time), sets and removes rate limits (ISP, hot campaign and spread
+ * cell scopes), holds, releases and cancels messages by id and sometimes cancels by selector; a
+ * reader that reads every grouping of stats and outcomes, and random retry reasons, ages, hold
+ * impacts, stats snapshots and hold previews; a ticker that moves the {@link ManualClock} 1 ms at
+ * a time (leases last 50 ms of it, a few real milliseconds).
  *
  * <p>Checked while running: no message is leased to two workers at once (a take hands out an
  * attempt above every earlier one of that message); no message leaves twice; every row is
  * non-negative and its total is the sum of its counts; a group's outcome counts never go down
- * between two reads; refusals are only the documented ones. After quiescence: every counter of
- * every cell equals a recount of the messages, live and gone; enqueued = left + still queued;
- * the listener, the workers and the engine agree on every count. Regression checks for bugs it
+ * between two reads; the reader sees each sender's snapshot generations strictly increase (and
+ * their instants never go back); refusals are only the documented ones. After quiescence: every
+ * counter of every cell equals a recount of the messages, live and gone, and so do the ages per
+ * state and the retry reasons of every cell; a hold previewed on a whole sender would hold its
+ * NEW and RETRY messages; enqueued = left + still queued; the listener, the workers and the
+ * engine agree on every count. Then once every rule is lifted and every limit removed, the same
+ * holds, and every NEW and RETRY message can be taken at once. Regression checks for bugs it
  * found (see {@code ConcurrencyRegressionTest}): no event of a message is told after it left
  * (BUG-4); a by-id operation on a message that just left is refused as unknown (BUG-1); an
  * operator's hold racing a report throws no {@code AssertionError} (BUG-5). Counted and printed,
@@ -119,6 +126,7 @@ class StressTest {
     private final LongAdder rulesAdded = new LongAdder();
     private final LongAdder rulesGoneBeforeLift = new LongAdder();
     private final LongAdder cancelledBySelector = new LongAdder();
+    private final LongAdder limitsSet = new LongAdder();
     private final LongAdder reads = new LongAdder();
 
     private final AtomicLong nextId = new AtomicLong();
@@ -181,9 +189,10 @@ class StressTest {
                 reportsOk.sum(), reportsLeaseExpired.sum(), reportsIllegal.sum(), reportsIllegalAfterExpiry.sum(),
                 parkedLate.sum());
         System.out.printf("  operator ok %,d, unknown %,d, illegal %,d (of which the message had just left: %,d, "
-                        + "BUG-1); rules %,d (%,d expired before their lift); cancelled by selector %,d%n",
-                operatorOk.sum(), operatorUnknown.sum(), operatorIllegal.sum(), operatorIllegalGone.sum(),
-                rulesAdded.sum(), rulesGoneBeforeLift.sum(), cancelledBySelector.sum());
+                        + "BUG-1); rules %,d (%,d expired before their lift); rate limits set %,d; cancelled by "
+                        + "selector %,d%n", operatorOk.sum(), operatorUnknown.sum(), operatorIllegal.sum(),
+                operatorIllegalGone.sum(), rulesAdded.sum(), rulesGoneBeforeLift.sum(), limitsSet.sum(),
+                cancelledBySelector.sum());
         System.out.printf("  reader passes %,d; events told after their message left (BUG-4) %,d; "
                         + "takes past attempt %d (not tracked) %,d; inflated cells %s%n", reads.sum(), lateEvents.sum(),
                 MAX_TRACKED_ATTEMPT, untrackedAttempts.sum(), inflatedCells());
@@ -199,18 +208,40 @@ class StressTest {
         engine.runMaintenance();
         checkConservation("quiet, rules in force");
 
-        // Lift every rule, let every lease and retry come due: counts move, and still agree.
+        // Lift every rule, remove every rate limit, let every lease and retry come due: counts
+        // move, and still agree.
         for (int s = 1; s <= 2; s++) {
             for (HoldRule r : senders[s].holdRules()) {
                 senders[s].liftHold(r.id());
             }
+            for (Selector scope : senders[s].rateLimits().keySet()) {
+                senders[s].removeRateLimit(scope);
+            }
+            assertThat(senders[s].rateLimits()).isEmpty();
         }
         clock.advanceMillis(LEASE_MS + POLICY.maxDelay().toMillis() * 2);
         engine.runMaintenance();
-        checkConservation("rules lifted, leases expired");
+        checkConservation("rules lifted, limits removed, leases expired");
         for (int s = 1; s <= 2; s++) {
             assertThat(senders[s].totals().proc()).as("PROC after every lease expired").isZero();
+            assertThat(senders[s].holdImpact().rows()).as("hold impact with no rule").isEmpty();
         }
+
+        // Nothing holds or limits them now: every NEW and RETRY message can be taken at once.
+        for (int s = 1; s <= 2; s++) {
+            StatsRow before = senders[s].totals();
+            long drained = 0;
+            Lease l = new Lease();
+            while (senders[s].take(l)) {
+                taken(l);
+                engine.delivered(l);
+                gone(l.messageId(), l.attempt());
+                drained++;
+            }
+            assertThat(drained).as("sender %d: messages taken once nothing holds or limits them (%s)", s, before)
+                    .isEqualTo(before.newCount() + before.retry());
+        }
+        checkConservation("drained");
 
         // Empty the engine: every message ends up counted in an outcome, exactly once.
         for (int s = 1; s <= 2; s++) {
@@ -229,21 +260,8 @@ class StressTest {
 
     // ------------------------------------------------------------------ threads
 
-    private interface Body {
-        void run(SplittableRandom rnd) throws Exception;
-    }
-
-    private Thread thread(String name, SplittableRandom rnd, Body body) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run(rnd);
-            } catch (Throwable e) {
-                failures.add(Thread.currentThread().getName() + ": " + e + " at " + List.of(e.getStackTrace()));
-                stop = true;
-            }
-        }, name);
-        t.setDaemon(true);
-        return t;
+    private Thread thread(String name, SplittableRandom rnd, StressSupport.Body body) {
+        return StressSupport.daemon(name, rnd, body, failures, () -> stop = true);
     }
 
     private void tick() {
@@ -349,13 +367,15 @@ class StressTest {
                 engine.failed(l);
                 gone(id, attempt);
             } else if (r < 750) {
-                engine.defer(l, Duration.ZERO);
+                engine.defer(l, Duration.ZERO, retryReason(rnd));
             } else if (r < 850) {
-                engine.defer(l, Duration.ofMillis(1 + rnd.nextInt(30)));
-            } else if (r < 900) {
+                engine.defer(l, Duration.ofMillis(1 + rnd.nextInt(30)), retryReason(rnd));
+            } else if (r < 875) {
                 engine.defer(l);
+            } else if (r < 900) {
+                engine.defer(l, retryReason(rnd));
             } else if (r < 950) {
-                engine.deferUntil(l, clock.instant().minusMillis(5));
+                engine.deferUntil(l, clock.instant().minusMillis(5), retryReason(rnd));
             } else {
                 engine.hold(l);
             }
@@ -370,6 +390,10 @@ class StressTest {
         }
     }
 
+    private static RetryReason retryReason(SplittableRandom rnd) {
+        return RetryReason.values()[rnd.nextInt(RetryReason.values().length)];
+    }
+
     private void gone(long id, int attempt) {
         Integer before = reportedGone.putIfAbsent(id, attempt);
         if (before != null) {
@@ -379,6 +403,7 @@ class StressTest {
 
     private void operate(SplittableRandom rnd) {
         List<HoldRule> rules = new ArrayList<>();
+        List<Map.Entry<SenderQueue, Selector>> limits = new ArrayList<>();
         while (!stop) {
             int r = rnd.nextInt(1000);
             long window = Math.max(1, nextId.get() - 3_000);
@@ -389,14 +414,12 @@ class StressTest {
                         SenderQueue q = senders[1 + rnd.nextInt(2)];
                         java.time.Instant until = rnd.nextBoolean() ? null
                                 : clock.instant().plusMillis(5 + rnd.nextInt(200));
-                        try {
-                            rules.add(q.hold(randomSelector(rnd), until));
+                        HoldReason reason = HoldReason.values()[rnd.nextInt(HoldReason.values().length)];
+                        HoldRule rule = StressSupport.holdUnlessPassed(q, randomSelector(rnd), reason,
+                                "stress " + reason.wireName(), until, clock);
+                        if (rule != null) {
+                            rules.add(rule);
                             rulesAdded.increment();
-                        } catch (IllegalArgumentException e) {
-                            // The ticker passed `until` before the call: refused, as documented.
-                            if (until == null || clock.instant().isBefore(until)) {
-                                throw e;
-                            }
                         }
                     }
                 } else if (r < 45) {
@@ -414,7 +437,23 @@ class StressTest {
                         List<HoldRule> lifted = senders[rule.senderId()].release(rule.selector());
                         rules.removeIf(x -> lifted.stream().anyMatch(y -> y.id() == x.id()));
                     }
-                } else if (r < 51) {
+                } else if (r < 54) {
+                    if (limits.size() < 6) {
+                        SenderQueue q = senders[1 + rnd.nextInt(2)];
+                        Selector scope = limitScope(rnd);
+                        // Fast enough not to starve the run (the clock's millisecond is a few real µs),
+                        // slow enough that takes are refused and cells park.
+                        q.setRateLimit(scope, new RateLimit(2 + rnd.nextInt(20), Duration.ofMillis(1 + rnd.nextInt(4)),
+                                1 + rnd.nextInt(16)));
+                        limits.add(Map.entry(q, scope));
+                        limitsSet.increment();
+                    }
+                } else if (r < 57) {
+                    if (!limits.isEmpty()) {
+                        Map.Entry<SenderQueue, Selector> l = limits.remove(rnd.nextInt(limits.size()));
+                        l.getKey().removeRateLimit(l.getValue()); // null if it was set twice and is gone already
+                    }
+                } else if (r < 58) {
                     SenderQueue q = senders[1 + rnd.nextInt(2)];
                     Selector s = rnd.nextInt(20) == 0 ? Selector.campaign(1, 1)
                             : new Selector(10 + rnd.nextInt(50), rnd.nextInt(10), ISPS[rnd.nextInt(ISPS.length)]);
@@ -455,6 +494,15 @@ class StressTest {
         }
     }
 
+    /** The scope of a rate limit: an ISP, a hot campaign, or one spread cell. */
+    private static Selector limitScope(SplittableRandom rnd) {
+        return switch (rnd.nextInt(4)) {
+            case 0 -> Selector.isp(ISPS[rnd.nextInt(ISPS.length)]);
+            case 1 -> Selector.campaign(1, 1);
+            default -> new Selector(10 + rnd.nextInt(50), 1 + rnd.nextInt(9), ISPS[rnd.nextInt(ISPS.length)]);
+        };
+    }
+
     private static Selector randomSelector(SplittableRandom rnd) {
         return switch (rnd.nextInt(6)) {
             case 0 -> Selector.account(1);
@@ -468,38 +516,30 @@ class StressTest {
 
     private void read(SplittableRandom rnd) {
         Map<String, long[]> lastOutcomes = new HashMap<>();
+        long[] lastGeneration = new long[3];
+        java.time.Instant[] lastTakenAt = {null, java.time.Instant.MIN, java.time.Instant.MIN};
         while (!stop) {
             for (int s = 1; s <= 2; s++) {
                 SenderQueue q = senders[s];
-                for (int f = 0; f < READ_FILTERS.length; f++) {
-                    for (Grouping g : Grouping.values()) {
-                        List<StatsRow> rows = q.stats(READ_FILTERS[f], g);
-                        if (g == Grouping.TOTAL && rows.size() != 1) {
-                            failures.add("TOTAL answered " + rows.size() + " rows");
-                        }
-                        for (StatsRow row : rows) {
-                            if (row.hold() < 0 || row.newCount() < 0 || row.proc() < 0 || row.retry() < 0
-                                    || row.total() != row.hold() + row.newCount() + row.proc() + row.retry()) {
-                                failures.add("bad stats row " + row);
-                            }
-                            if (g != Grouping.TOTAL && row.total() == 0) {
-                                failures.add("empty row listed: " + row);
-                            }
-                        }
-                        for (OutcomeRow row : q.outcomes(READ_FILTERS[f], g)) {
-                            long[] now = {row.delivered(), row.failed(), row.expired(), row.cancelled()};
-                            String key = s + "/" + f + "/" + g + "/" + row.accountId() + "/" + row.campaignId()
-                                    + "/" + row.isp();
-                            long[] before = lastOutcomes.put(key, now);
-                            for (int i = 0; i < 4; i++) {
-                                if (now[i] < 0 || (before != null && now[i] < before[i])) {
-                                    failures.add("outcome " + Outcome.of(i) + " of " + key + " went from "
-                                            + (before == null ? "-" : before[i]) + " to " + now[i]);
-                                }
-                            }
-                        }
+                Selector filter = READ_FILTERS[rnd.nextInt(READ_FILTERS.length)];
+                Grouping grouping = Grouping.values()[rnd.nextInt(Grouping.values().length)];
+                List<Snapshot<?>> snapshots = List.of(q.retryReasons(filter, grouping), q.ages(filter, grouping),
+                        q.statsSnapshot(filter, grouping), q.holdImpact());
+                for (Snapshot<?> snap : snapshots) {
+                    if (snap.senderId() != s || snap.generation() <= lastGeneration[s]
+                            || snap.takenAt().isBefore(lastTakenAt[s])) {
+                        failures.add("snapshot of sender " + s + " out of order: generation " + snap.generation()
+                                + " at " + snap.takenAt() + " after " + lastGeneration[s] + " at " + lastTakenAt[s]);
                     }
+                    lastGeneration[s] = snap.generation();
+                    lastTakenAt[s] = snap.takenAt();
+                    checkInsightRows(snap, snap == snapshots.get(3) ? null : grouping);
                 }
+                HoldImpact preview = q.previewHold(randomSelector(rnd));
+                if (preview.fromNew() < 0 || preview.fromRetry() < 0) {
+                    failures.add("negative preview " + preview);
+                }
+                StressSupport.readAll(q, s, READ_FILTERS, lastOutcomes, failures);
             }
             // Nothing can have left that was not enqueued (ids are drawn before enqueue).
             long out = 0;
@@ -511,6 +551,38 @@ class StressTest {
                 failures.add(out + " outcomes but only " + drawn + " ids drawn");
             }
             reads.increment();
+        }
+    }
+
+    /**
+     * Under load: rows of the insight queries are non-negative; grouped ones ({@code grouping}
+     * not null) have one TOTAL row, and list no empty group.
+     */
+    private void checkInsightRows(Snapshot<?> snap, Grouping grouping) {
+        List<?> rows = snap.rows();
+        if (grouping == Grouping.TOTAL && rows.size() != 1) {
+            failures.add("TOTAL answered " + rows.size() + " rows: " + rows);
+        }
+        for (Object row : rows) {
+            long total;
+            long min;
+            if (row instanceof AgeRow a) {
+                total = a.total();
+                min = Math.min(Arrays.stream(a.counts()).min().orElse(0), a.oldestNewAgeMinutes() + 1);
+            } else if (row instanceof RetryReasonRow r) {
+                total = r.total();
+                min = Arrays.stream(r.counts()).min().orElse(0);
+            } else if (row instanceof RuleImpact i) {
+                total = 1; // a rule in force is listed even when it holds nothing
+                min = Math.min(i.impact().fromNew(), i.impact().fromRetry());
+            } else {
+                StatsRow st = (StatsRow) row;
+                total = st.total();
+                min = Math.min(Math.min(st.hold(), st.newCount()), Math.min(st.proc(), st.retry()));
+            }
+            if (min < 0 || (grouping != null && grouping != Grouping.TOTAL && total == 0)) {
+                failures.add("bad or empty row " + row + " in " + snap);
+            }
         }
     }
 
@@ -609,6 +681,7 @@ class StressTest {
         }
         assertThat(asLists(liveCounted)).as("%s: live counts per cell", when).isEqualTo(asLists(live));
         assertThat(asLists(goneCounted)).as("%s: outcome counts per cell", when).isEqualTo(asLists(gone));
+        checkInsight(when, live);
 
         // Per ISP (grouping ISP, no filter): the same recount, summed over accounts and campaigns.
         Map<CellKey, long[]> livePerIsp = new HashMap<>();
@@ -649,6 +722,38 @@ class StressTest {
         assertThat(byTransition.get(Transition.ENQUEUED).sum()).as("ENQUEUED told").isEqualTo(maxId);
         assertThat(byTransition.get(Transition.TAKEN).sum()).as("TAKEN told").isEqualTo(takes.sum());
         assertThat(attemptsSum).as("%s: attempts of all messages = takes", when).isEqualTo(takes.sum());
+    }
+
+    /**
+     * When quiet: per cell, the ages per state and the retry reasons add up to the recounted
+     * states, and a hold previewed on the whole sender would hold its NEW and RETRY messages.
+     */
+    private void checkInsight(String when, Map<CellKey, long[]> live) {
+        Map<CellKey, long[]> agesPerState = new HashMap<>();
+        Map<CellKey, long[]> retryByReasons = new HashMap<>();
+        Map<CellKey, long[]> retryRecounted = new HashMap<>();
+        live.forEach((k, v) -> retryRecounted.put(k, new long[] {v[MessageState.RETRY.ordinal()]}));
+        for (int s = 1; s <= 2; s++) {
+            for (String isp : ISPS) {
+                Selector cellsOfIsp = Selector.isp(isp);
+                for (AgeRow row : senders[s].ages(cellsOfIsp, Grouping.ACCOUNT_CAMPAIGN).rows()) {
+                    long[] c = new long[MessageState.values().length];
+                    for (MessageState st : MessageState.values()) {
+                        c[st.ordinal()] = row.total(st);
+                    }
+                    agesPerState.put(new CellKey(s, row.accountId(), row.campaignId(), row.isp()), c);
+                }
+                for (RetryReasonRow row : senders[s].retryReasons(cellsOfIsp, Grouping.ACCOUNT_CAMPAIGN).rows()) {
+                    retryByReasons.put(new CellKey(s, row.accountId(), row.campaignId(), row.isp()),
+                            new long[] {row.total()});
+                }
+            }
+            StatsRow t = senders[s].totals();
+            assertThat(senders[s].previewHold(Selector.ALL)).as("%s: sender %d previewHold(ALL)", when, s)
+                    .isEqualTo(new HoldImpact(t.newCount(), t.retry()));
+        }
+        assertThat(asLists(agesPerState)).as("%s: ages per state per cell", when).isEqualTo(asLists(live));
+        assertThat(asLists(retryByReasons)).as("%s: retry reasons per cell", when).isEqualTo(asLists(retryRecounted));
     }
 
     /** Attempts 1..n were each handed out once (bits 1..n set, no other). */
