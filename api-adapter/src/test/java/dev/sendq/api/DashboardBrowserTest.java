@@ -253,7 +253,7 @@ class DashboardBrowserTest {
         By rule = By.cssSelector("#rules tr[data-rule='" + ruleId + "']");
         waitUntil("the new rule's row", d -> !d.findElements(rule).isEmpty());
         WebElement row = driver.findElement(rule);
-        assertThat(row.getText()).contains("account 412, ISP gmail", "until ", "bounce rate", label);
+        assertThat(row.getText()).contains("account 412, ISP Gmail", "until ", "bounce rate", label);
         assertThat(row.findElements(By.tagName("b"))).as("the label is text, not HTML").isEmpty();
         assertThat(number(row.findElement(By.cssSelector("td[data-field='total']")).getText())).isEqualTo(moves);
         Map<String, Long> held = new LinkedHashMap<>(before);
@@ -264,7 +264,7 @@ class DashboardBrowserTest {
         assertThat(counts(endpoint(123, "total").get(0))).isEqualTo(held);
 
         click(By.cssSelector("#rules tr[data-rule='" + ruleId + "'] button"));
-        waitForText(By.id("notice"), "Lifted rule " + ruleId + " (account 412, ISP gmail).");
+        waitForText(By.id("notice"), "Lifted rule " + ruleId + " (account 412, ISP Gmail).");
         waitUntil("the rule's row goes", d -> d.findElements(rule).isEmpty());
         Map<String, Long> lifted = new LinkedHashMap<>(before);
         lifted.put("new", before.get("new") + cell.get("retry"));
