@@ -2,7 +2,8 @@
  * sendq's API adapter: the documented "Get sender queue information" request, answered as JSON
  * or XML from the core engine's counters, its siblings Clear, Hold and Release sender queue, and
  * our extensions (hold rules with reasons, labels, expiry and impact; queue age; retry reasons;
- * rate limits), with a binding on the JDK's HTTP server and a demo; and sendq's counters for
+ * rate limits), with a binding on the JDK's HTTP server, an operator dashboard that the binding
+ * (or any server) can serve next to the handler, and a demo; and sendq's counters for
  * monitoring systems: a Prometheus collector and {@code /metrics} route
  * ({@code dev.sendq.api.prometheus}) and a Micrometer binder ({@code dev.sendq.api.micrometer}).
  *

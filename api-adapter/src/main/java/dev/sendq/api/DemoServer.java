@@ -31,9 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A runnable demo: an engine with simulated senders (several accounts, campaigns and ISPs;
- * workers that deliver, defer with realistic reasons and hold at realistic rates), the API on
- * {@code 127.0.0.1:8080}, Prometheus metrics on {@code /metrics}, and ready-to-paste {@code curl}
- * requests for every request it serves.
+ * workers that deliver, defer with realistic reasons and hold at realistic rates), the API and
+ * the operator dashboard ({@link DashboardAssets}) on {@code 127.0.0.1:8080}, Prometheus metrics
+ * on {@code /metrics}, the dashboard's address, and ready-to-paste {@code curl} requests for
+ * every request it serves.
  *
  * <p>Each sender starts with hold rules that have reasons and labels (a campaign paused for its
  * complaint rate, an account under review, an ISP block that expires, a maintenance pause), a
@@ -257,7 +258,7 @@ public final class DemoServer {
             throw new IllegalArgumentException("--bind: unknown address " + o.bind());
         }
         SendqApi api = SendqApi.create(engine, TokenStore.of(java.util.Map.of(o.token(), TokenScope.allSenders())));
-        HttpBinding http = HttpBinding.start(api, address, 8);
+        HttpBinding http = HttpBinding.startWithDashboard(api, address, 8);
         if (o.metrics()) {
             DemoMetrics.mount(http, engine);
         }
@@ -268,6 +269,8 @@ public final class DemoServer {
         out.println("sendq demo: " + o.senders().length + " sender(s), " + o.messages() + " messages each, "
                 + (frozen ? "frozen (no workers)" : o.workers() + " workers each") + ", listening on " + url);
         out.println("token: " + o.token());
+        out.println("dashboard: " + base + DashboardAssets.PAGE_PATH + "?sender=" + sender
+                + " (paste the token into the page)");
         String json = "{\"token\": \"" + o.token() + "\", \"id\": " + sender;
         out.println();
         out.println("# JSON, one row per campaign:");

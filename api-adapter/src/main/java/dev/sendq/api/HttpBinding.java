@@ -41,6 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #route(String, GetRoute)}); it knows nothing of what they serve, so it loads no
  * metrics library.
  *
+ * <p>{@link #startWithDashboard} also serves the operator dashboard ({@link DashboardAssets}) at
+ * {@code /}; {@link #start} serves the API alone.
+ *
  * <p>Binds to loopback unless told otherwise. Thread-safe; {@link #close()} stops it.
  */
 public final class HttpBinding implements AutoCloseable {
@@ -80,6 +83,25 @@ public final class HttpBinding implements AutoCloseable {
      * @throws IOException            if the server cannot start
      */
     public static HttpBinding start(SendqApi api, InetSocketAddress address, int threads) throws IOException {
+        return start(api, address, threads, false);
+    }
+
+    /**
+     * Starts a server as {@link #start(SendqApi, InetSocketAddress, int)} does, which also serves
+     * the operator dashboard ({@link DashboardAssets}): the page at {@code /} and its files under
+     * {@code /dashboard/}, to GET and HEAD. Every other path goes to {@code api}. The page holds no
+     * secret: it asks the operator for a token and sends it with each API request.
+     *
+     * @throws java.net.BindException if the address is in use
+     * @throws IOException            if the server cannot start
+     */
+    public static HttpBinding startWithDashboard(SendqApi api, InetSocketAddress address, int threads)
+            throws IOException {
+        return start(api, address, threads, true);
+    }
+
+    private static HttpBinding start(SendqApi api, InetSocketAddress address, int threads, boolean dashboard)
+            throws IOException {
         Objects.requireNonNull(api, "api");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1");
@@ -93,7 +115,7 @@ public final class HttpBinding implements AutoCloseable {
                 TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads("sendq-http-"),
                 new ThreadPoolExecutor.AbortPolicy());
         server.setExecutor(executor);
-        server.createContext("/", exchange -> serve(api, exchange));
+        server.createContext("/", exchange -> serve(api, dashboard, exchange));
         server.start();
         return new HttpBinding(server, executor, api);
     }
@@ -143,19 +165,24 @@ public final class HttpBinding implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private static void serve(SendqApi api, HttpExchange exchange) throws IOException {
+    private static void serve(SendqApi api, boolean dashboard, HttpExchange exchange) throws IOException {
         try (exchange) {
             ApiResponse response;
+            String path = exchange.getRequestURI().getRawPath();
             byte[] body = readBody(exchange, api.maxBodyBytes());
-            if (body == null) {
+            if (dashboard && DashboardAssets.handles(path) && !api.handles(path)) {
+                response = DashboardAssets.serve(exchange.getRequestMethod(), path);
+                if (body == null) {
+                    exchange.getResponseHeaders().set("Connection", "close");
+                }
+            } else if (body == null) {
                 // Over the limit: answer 413 without reading the rest, and do not keep the connection.
-                response = api.handleOversized(new ApiRequest(exchange.getRequestMethod(),
-                        exchange.getRequestURI().getRawPath(), null,
+                response = api.handleOversized(new ApiRequest(exchange.getRequestMethod(), path, null,
                         exchange.getRequestHeaders().getFirst("Content-Type"), null, null));
                 exchange.getResponseHeaders().set("Connection", "close");
             } else {
-                response = api.handle(new ApiRequest(exchange.getRequestMethod(),
-                        exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(),
+                response = api.handle(new ApiRequest(exchange.getRequestMethod(), path,
+                        exchange.getRequestURI().getRawQuery(),
                         exchange.getRequestHeaders().getFirst("Content-Type"),
                         exchange.getRequestHeaders().getFirst("Authorization"), body));
             }

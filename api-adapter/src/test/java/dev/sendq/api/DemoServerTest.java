@@ -124,6 +124,7 @@ class DemoServerTest {
         int port = frozen.http.address().getPort();
         assertThat(printed).contains("token: " + TOKEN)
                 .contains("http://127.0.0.1:" + port + SendqApi.STATS_PATH)
+                .contains("dashboard: http://127.0.0.1:" + port + "/?sender=119 (paste the token into the page)")
                 .contains("frozen (no workers)")
                 .contains("curl -s -X POST");
     }
