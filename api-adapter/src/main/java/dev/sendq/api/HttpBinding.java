@@ -62,11 +62,13 @@ public final class HttpBinding implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final SendqApi api;
+    private final boolean dashboard;
 
-    private HttpBinding(HttpServer server, ThreadPoolExecutor executor, SendqApi api) {
+    private HttpBinding(HttpServer server, ThreadPoolExecutor executor, SendqApi api, boolean dashboard) {
         this.server = server;
         this.executor = executor;
         this.api = api;
+        this.dashboard = dashboard;
     }
 
     private static void defaultProperty(String name, String value) {
@@ -117,7 +119,7 @@ public final class HttpBinding implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/", exchange -> serve(api, dashboard, exchange));
         server.start();
-        return new HttpBinding(server, executor, api);
+        return new HttpBinding(server, executor, api, dashboard);
     }
 
     /** Starts on {@code 127.0.0.1:port} with 8 worker threads. */
@@ -147,7 +149,7 @@ public final class HttpBinding implements AutoCloseable {
             if (exchange.getRequestURI().getRawPath().equals(path)) {
                 serveRoute(route, exchange);
             } else {
-                serve(api, exchange);
+                serve(api, dashboard, exchange);
             }
         });
         return this;
