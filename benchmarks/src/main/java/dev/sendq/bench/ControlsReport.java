@@ -150,7 +150,7 @@ final class ControlsReport {
                 }
                 md.append("| ").append(cells).append(" | ").append(msgs).append(" | ").append(pm(r[0])).append(" | ").append(pm(r[1]))
                         .append(" | ").append(pm(r[2])).append(" | ").append(pm(peer)).append(" | ")
-                        .append(peer == null || r[0] == null ? "–" : String.format(Locale.ROOT, "%,.0f", peer.score() / r[0].score()))
+                        .append(times(peer, r[0]))
                         .append(" |\n");
                 String cat = cells + " cells, " + msgs + " msgs";
                 if (r[0] != null) {
@@ -241,8 +241,12 @@ final class ControlsReport {
         md.append("\n");
     }
 
-    /** How many times {@code peer} takes sendq's time, rounded. */
+    /** How many times {@code peer} takes sendq's time: one decimal under 10, else rounded. */
     private static String times(Result peer, Result sendq) {
-        return peer == null || sendq == null ? "–" : String.format(Locale.ROOT, "%,.0f", peer.score() / sendq.score());
+        if (peer == null || sendq == null) {
+            return "–";
+        }
+        double x = peer.score() / sendq.score();
+        return String.format(Locale.ROOT, x < 10 ? "%.1f" : "%,.0f", x);
     }
 }

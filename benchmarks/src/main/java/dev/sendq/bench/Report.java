@@ -446,6 +446,7 @@ public final class Report {
         CategoryPlot plot = c.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        plot.getDomainAxis().setMaximumCategoryLabelLines(2); // "10000 cells, 1000000 msgs" wraps instead of being cut
         if (log) {
             LogAxis axis = new LogAxis(unit + " (log scale)");
             double min = Double.MAX_VALUE;
