@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole JMH suite in a short but honest configuration (1 fork, 3 x 1 s warm-up,
-# 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, measures memory,
-# and regenerates docs/benchmarks.md with its charts. About 25 minutes on 2 cores.
+# 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, compares transition
+# and lifecycle cost with the revision before issue 5 (compare.sh: builds it in a temporary
+# worktree, 2 alternating rounds), measures memory, and regenerates docs/benchmarks.md with its
+# charts. About 50 minutes on 2 cores (ages 10, stats 10, transitions 5, before/after 7, hold 4).
 #
 #   benchmarks/run.sh            # everything
 #   benchmarks/run.sh adapter    # only the results whose name starts so, then the report
+#   SENDQ_BEFORE=REV benchmarks/run.sh before   # the before/after step against another revision
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=docs/benchmarks
@@ -24,8 +27,16 @@ run transition-2t CounterTransitionBenchmark -t 2
 run lifecycle LifecycleBenchmark
 run transition-cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
+run rate-limit RateLimitBenchmark
+run hold HoldReleaseBenchmark
+run ages AgeQueryBenchmark
+run age-span AgeSpanBenchmark
 run adapter AdapterBenchmark
 run metrics MetricsScrapeBenchmark
+if [ -z "$only" ] || [[ "before" == "$only"* ]]; then
+  # Transition and lifecycle cost against the revision before the operator's controls (issue 5).
+  benchmarks/compare.sh "${SENDQ_BEFORE:-772a501}" 2
+fi
 if [ -z "$only" ] || [[ "memory" == "$only"* ]]; then
   java -Djdk.attach.allowAttachSelf=true -cp "$JAR" dev.sendq.bench.MemoryFootprint "$OUT/memory.json"
 fi

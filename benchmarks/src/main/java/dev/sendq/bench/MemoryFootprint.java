@@ -7,13 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.openjdk.jol.info.ClassLayout;
 import org.openjdk.jol.info.GraphLayout;
 
 /**
  * Memory per queued message and per cell, measured by walking the object graph with JOL
  * ({@link GraphLayout#totalSize()}: every object reachable from the engine, headers and padding
  * included), as differences between engines that differ only in the number of messages or
- * cells. The same for {@link BaselineQueue}.
+ * cells. The same for {@link BaselineQueue}. Also the size of one message object (the one
+ * allocation of an enqueue), which the report compares with the lifecycle's allocation.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.sendq.bench.MemoryFootprint [out.json]
@@ -29,9 +31,10 @@ public final class MemoryFootprint {
      * Prints the figures and, given a path, writes them as JSON.
      *
      * @param args an optional output path
-     * @throws IOException if the output cannot be written
+     * @throws IOException            if the output cannot be written
+     * @throws ClassNotFoundException if sendq's message class is not on the class path
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, ClassNotFoundException {
         int cells = 100;
         int small = 20_000;
         int large = 120_000;
@@ -42,11 +45,13 @@ public final class MemoryFootprint {
         // One message per cell, so that cells exist; the messages' share is taken out.
         double perCell = (sendq(manyCells, manyCells) - sendq(fewCells, fewCells)) / (double) (manyCells - fewCells)
                 - perMessage;
+        long messageObject = ClassLayout.parseClass(Class.forName("dev.sendq.core.Msg")).instanceSize();
         String json = String.format(Locale.ROOT,
                 "{\"method\":\"JOL GraphLayout.totalSize() differences\",\"bytesPerQueuedMessage\":%.1f,"
-                        + "\"baselineBytesPerQueuedMessage\":%.1f,\"bytesPerCell\":%.1f}",
-                perMessage, baselinePerMessage, perCell);
-        System.out.printf(Locale.ROOT, "sendq:    %.1f bytes per queued message, %.1f bytes per cell%n", perMessage, perCell);
+                        + "\"baselineBytesPerQueuedMessage\":%.1f,\"bytesPerCell\":%.1f,\"messageObjectBytes\":%d}",
+                perMessage, baselinePerMessage, perCell, messageObject);
+        System.out.printf(Locale.ROOT, "sendq:    %.1f bytes per queued message, %.1f bytes per cell, %d bytes per message object%n",
+                perMessage, perCell, messageObject);
         System.out.printf(Locale.ROOT, "baseline: %.1f bytes per queued message%n", baselinePerMessage);
         if (args.length > 0) {
             Files.writeString(Path.of(args[0]), json + "\n", StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import dev.sendq.core.Grouping;
 import dev.sendq.core.Lease;
 import dev.sendq.core.MessageState;
 import dev.sendq.core.QueueEngine;
+import dev.sendq.core.RetryReason;
 import dev.sendq.core.Selector;
 import dev.sendq.core.SenderQueue;
 import dev.sendq.core.StatsRow;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -84,26 +86,7 @@ public class StatsQueryBenchmark {
             if (impl == Impl.SENDQ) {
                 QueueEngine engine = QueueEngine.builder().leaseDuration(Duration.ofDays(1)).build();
                 sender = engine.addSender(1);
-                // Every cell exists whatever the number of messages: a cell with more cells than
-                // messages keeps the surplus cells empty (as finished campaigns leave them).
-                int n = Math.max(cells, messages);
-                for (int i = 0; i < n; i++) {
-                    int cell = i < cells ? i : r.nextInt(cells);
-                    sender.enqueue(i + 1, account(cell), campaign(cell), isp(cell), null);
-                }
-                for (int i = messages; i < n; i++) {
-                    engine.cancel(i + 1);
-                }
-                Lease lease = new Lease();
-                for (int i = 0; i < messages / 5 && sender.take(lease); i++) {
-                    if (i % 2 == 0) {
-                        engine.defer(lease, Duration.ofHours(1));
-                    }
-                }
-                sender.hold(Selector.account(1));
-                if (sender.cellCount() != cells) {
-                    throw new IllegalStateException(sender.cellCount() + " cells, want " + cells);
-                }
+                fill(engine, sender, cells, messages, r, i -> { });
             } else {
                 list = new ArrayList<>(messages);
                 for (int i = 0; i < messages; i++) {
@@ -114,6 +97,38 @@ public class StatsQueryBenchmark {
                 }
             }
             System.gc(); // see the class comment
+        }
+
+        /**
+         * Fills {@code sender} as the class comment says: every cell exists, with a message of
+         * the first {@code cells} and the rest in random cells (the surplus cancelled when there are
+         * fewer messages than cells), a tenth taken, a tenth deferred by an hour (reasons in turn),
+         * account 1 held. {@code beforeEnqueue} is called with {@code i} before the {@code i}-th
+         * enqueue, and with their number after the last (to move a clock).
+         */
+        static void fill(QueueEngine engine, SenderQueue sender, int cells, int messages, SplittableRandom r,
+                         IntConsumer beforeEnqueue) {
+            int n = Math.max(cells, messages);
+            for (int i = 0; i < n; i++) {
+                beforeEnqueue.accept(i);
+                int cell = i < cells ? i : r.nextInt(cells);
+                sender.enqueue(i + 1, account(cell), campaign(cell), isp(cell), null);
+            }
+            beforeEnqueue.accept(n);
+            for (int i = messages; i < n; i++) {
+                engine.cancel(i + 1);
+            }
+            Lease lease = new Lease();
+            RetryReason[] reasons = RetryReason.values();
+            for (int i = 0; i < messages / 5 && sender.take(lease); i++) {
+                if (i % 2 == 0) {
+                    engine.defer(lease, Duration.ofHours(1), reasons[(i / 2) % reasons.length]);
+                }
+            }
+            sender.hold(Selector.account(1));
+            if (sender.cellCount() != cells) {
+                throw new IllegalStateException(sender.cellCount() + " cells, want " + cells);
+            }
         }
 
         static int account(int cell) {
