@@ -1373,27 +1373,39 @@ public final class SenderQueue {
      * The age runs from the first enqueue (a retry or a release does not reset it).
      *
      * <p>Read from per-cell histograms (one entry per enqueue minute that still has a message),
-     * never from the messages: O(cells + their distinct minutes). Holds the sender's lock while
-     * it reads, so the answer is exact, one atomic cut of the sender.
+     * never from the messages: O(cells + their distinct minutes). Each cell is read under the
+     * sender's lock, taken and let go cell by cell so that workers are not stopped for the whole
+     * query: every row is exact for its cells when quiet, and under load each cell is a
+     * consistent cut at some moment of the call (messages delivered during the call may still
+     * count as PROC), like {@link #stats}.
      */
     public Snapshot<AgeRow> ages(Selector filter, Grouping grouping) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(grouping, "grouping");
+        long now;
         lock.lock();
         try {
-            long now = begin();
-            long nowMinute = AgeHistogram.minute(now);
-            StatsAggregator.Columns columns = new StatsAggregator.Columns((c, out) -> c.readAges(nowMinute, out),
-                    AGE_COMBINE);
-            List<AgeRow> rows = aggregate(filter, grouping, columns, (account, campaign, isp, v) -> {
-                long oldest = v[Cell.AGE_COLUMNS];
-                return new AgeRow(account, campaign, isp, oldest == Long.MAX_VALUE ? -1 : Math.max(0, nowMinute - oldest),
-                        Arrays.copyOf(v, Cell.AGE_COLUMNS));
-            });
-            return stamp(rows, now);
+            now = begin(); // moves the inbox and the departed messages into the histograms
         } finally {
             lock.unlock();
         }
+        long nowMinute = AgeHistogram.minute(now);
+        // Each cell is read under the lock, which is let go between cells: a query over 100,000
+        // cells does not stop the workers for its whole length.
+        StatsAggregator.Columns columns = new StatsAggregator.Columns((c, out) -> {
+            lock.lock();
+            try {
+                c.readAges(nowMinute, out);
+            } finally {
+                lock.unlock();
+            }
+        }, AGE_COMBINE);
+        List<AgeRow> rows = aggregate(filter, grouping, columns, (account, campaign, isp, v) -> {
+            long oldest = v[Cell.AGE_COLUMNS];
+            return new AgeRow(account, campaign, isp, oldest == Long.MAX_VALUE ? -1 : Math.max(0, nowMinute - oldest),
+                    Arrays.copyOf(v, Cell.AGE_COLUMNS));
+        });
+        return stamp(rows, now);
     }
 
     /**
