@@ -3,7 +3,7 @@
 # 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, compares transition
 # and lifecycle cost with the revision before issue 5 (compare.sh: builds it in a temporary
 # worktree, 2 alternating rounds), measures memory, and regenerates docs/benchmarks.md with its
-# charts. About 50 minutes on 2 cores (ages 10, stats 10, transitions 5, before/after 7, hold 4).
+# charts. About 35 minutes on a quiet 2-core machine (31 min measured: ages 8, stats 7, before/after 7, hold 4).
 #
 #   benchmarks/run.sh            # everything
 #   benchmarks/run.sh adapter    # only the results whose name starts so, then the report
