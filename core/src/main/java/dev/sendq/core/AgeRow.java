@@ -27,15 +27,7 @@ public record AgeRow(int accountId, int campaignId, String isp, long oldestNewAg
      */
     public AgeRow {
         Objects.requireNonNull(isp, "isp");
-        if (counts.length != SIZE) {
-            throw new IllegalArgumentException("counts must have " + SIZE + " entries, got " + counts.length);
-        }
-        counts = counts.clone();
-        for (long c : counts) {
-            if (c < 0) {
-                throw new IllegalArgumentException("negative count: " + Arrays.toString(counts));
-            }
-        }
+        counts = CountArrays.checkedCopy(counts, SIZE, "4 states x 8 age buckets");
         if (oldestNewAgeMinutes < -1) {
             throw new IllegalArgumentException("oldestNewAgeMinutes must be >= -1, got " + oldestNewAgeMinutes);
         }
@@ -66,11 +58,7 @@ public record AgeRow(int accountId, int campaignId, String isp, long oldestNewAg
 
     /** All the row's messages. */
     public long total() {
-        long n = 0;
-        for (long c : counts) {
-            n += c;
-        }
-        return n;
+        return CountArrays.sum(counts);
     }
 
     /** A copy of the counts. */

@@ -22,15 +22,7 @@ public record RetryReasonRow(int accountId, int campaignId, String isp, long[] c
      */
     public RetryReasonRow {
         Objects.requireNonNull(isp, "isp");
-        if (counts.length != RetryReason.values().length) {
-            throw new IllegalArgumentException("one count per reason expected, got " + counts.length);
-        }
-        counts = counts.clone();
-        for (long c : counts) {
-            if (c < 0) {
-                throw new IllegalArgumentException("negative count: " + Arrays.toString(counts));
-            }
-        }
+        counts = CountArrays.checkedCopy(counts, RetryReason.values().length, "one count per reason");
     }
 
     /** RETRY messages deferred for {@code reason}. */
@@ -40,11 +32,7 @@ public record RetryReasonRow(int accountId, int campaignId, String isp, long[] c
 
     /** All the row's RETRY messages. */
     public long total() {
-        long n = 0;
-        for (long c : counts) {
-            n += c;
-        }
-        return n;
+        return CountArrays.sum(counts);
     }
 
     /** A copy of the counts. */

@@ -373,6 +373,34 @@ class OperatorInsightTest {
         }
     }
 
+    @Nested
+    class Rows {
+        @Test
+        void checkAndCopyTheirCounts() {
+            long[] counts = new long[32];
+            counts[3] = 7;
+            AgeRow row = new AgeRow(1, 2, "Gmail", 4, counts);
+            counts[3] = 99;
+            assertThat(row.count(MessageState.NEW, AgeBucket.M20_40)).as("copied on the way in").isEqualTo(7);
+            row.counts()[3] = 99;
+            assertThat(row.total()).as("copied on the way out").isEqualTo(7);
+            assertThat(row).isEqualTo(new AgeRow(1, 2, "Gmail", 4, row.counts())).hasSameHashCodeAs(
+                    new AgeRow(1, 2, "Gmail", 4, row.counts()));
+            assertThatThrownBy(() -> new AgeRow(1, 2, "Gmail", 4, new long[31]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32 counts expected");
+            long[] negative = new long[32];
+            negative[0] = -1;
+            assertThatThrownBy(() -> new AgeRow(1, 2, "Gmail", 4, negative))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative");
+            assertThatThrownBy(() -> new AgeRow(1, 2, "Gmail", -2, new long[32])).isInstanceOf(IllegalArgumentException.class);
+            assertThat(new RetryReasonRow(0, 0, "", new long[] {1, 2, 3, 4, 5}).total()).isEqualTo(15);
+            assertThatThrownBy(() -> new RetryReasonRow(0, 0, "", new long[4]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one count per reason");
+            assertThatThrownBy(() -> new RetryReasonRow(0, 0, "", new long[] {0, 0, -1, 0, 0}))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     /** The max-age clock while held: runs by default, paused on request. */
     @Nested
     class HeldTime {
