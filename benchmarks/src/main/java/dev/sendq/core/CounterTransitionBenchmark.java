@@ -91,7 +91,7 @@ public class CounterTransitionBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            sendq = new CellCounters[cells];
+            sendq = CellCounters.dense(cells); // side by side in blocks, as a sender's cells are
             adders = new LongAdder[cells][];
             arrays = new AtomicLongArray[cells];
             chmArrays = new ConcurrentHashMap<>();
@@ -106,7 +106,6 @@ public class CounterTransitionBenchmark {
                     .labelNames("account", "campaign", "isp", "state").register(new PrometheusRegistry());
             String[] names = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
             for (int i = 0; i < cells; i++) {
-                sendq[i] = new CellCounters();
                 adders[i] = new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
                 arrays[i] = new AtomicLongArray(4);
                 accounts[i] = 1 + i / 100;

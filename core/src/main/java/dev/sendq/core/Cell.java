@@ -10,7 +10,7 @@ import java.util.Arrays;
  * cell it already holds and nothing else) and the containers of its queued messages.
  *
  * <p>The counters are lock-free (see {@link CellCounters}); everything else here is guarded by
- * the sender's lock, except {@link #heldByRule}, which readers read without it.
+ * the sender's lock, except {@link #heldByRule()}, which readers read without it.
  *
  * <p>Slots count containers: NEW counts {@link #ready} and {@link #released}, RETRY counts
  * {@link #retry}, HOLD counts {@link #held}, PROC counts leased messages. While a hold rule
@@ -48,7 +48,6 @@ final class Cell extends CellCounters {
     /** Time the cell spent held by rules before {@link #heldSince}; with it, the cell's held clock. */
     private long heldTotal;
     private long heldSince;
-    private volatile boolean heldByRule;
 
     // Scheduling, guarded by the sender's lock.
     static final Limiter[] NO_LIMITERS = {};
@@ -60,7 +59,12 @@ final class Cell extends CellCounters {
     int timerIndex = -1;
     long timerKey;
 
-    Cell(SenderQueue sender, int accountId, int campaignId, String isp) {
+    /**
+     * A cell at the next place of {@code index}; {@link CellIndex#add} publishes it (under the
+     * sender's lock, before anything else is made there).
+     */
+    Cell(SenderQueue sender, CellIndex index, int accountId, int campaignId, String isp) {
+        super(index.nextBlock(), index.nextAt());
         this.sender = sender;
         this.accountId = accountId;
         this.campaignId = campaignId;
@@ -85,12 +89,13 @@ final class Cell extends CellCounters {
         heldTotal += Math.max(0, now - heldSince);
     }
 
+    /** Whether a hold rule holds the cell (volatile; kept in the index, where queries read it). */
     boolean heldByRule() {
-        return heldByRule;
+        return block.held(at);
     }
 
     void setHeldByRule(boolean held) {
-        heldByRule = held;
+        block.setHeld(at, held);
     }
 
     /** Columns of {@link #readAges} before the oldest-NEW column: state × bucket. */
@@ -103,7 +108,7 @@ final class Cell extends CellCounters {
      */
     void readAges(long nowMinute, long[] out) {
         Arrays.fill(out, 0, AGE_COLUMNS, 0L);
-        boolean h = heldByRule;
+        boolean h = heldByRule();
         ages.addTo(nowMinute, h, out);
         out[AGE_COLUMNS] = h ? Long.MAX_VALUE : ages.oldestMinute(NEW);
     }
@@ -141,14 +146,16 @@ final class Cell extends CellCounters {
     }
 
     /**
-     * Reads the RETRY count per reason into {@code out[0 .. reasons)}, each clamped at zero; all
-     * zero while a hold rule holds the cell (its RETRY messages count as HOLD). Any thread.
+     * Adds the RETRY count per reason to {@code to[at .. at + reasons)}, each clamped at zero;
+     * nothing while a hold rule holds the cell (its RETRY messages count as HOLD). Any thread.
      */
-    void readRetryReasons(long[] out) {
+    void addRetryReasons(long[] to, int at) {
         long[] a = retryByReason;
-        boolean h = heldByRule;
+        if (a == null || heldByRule()) {
+            return;
+        }
         for (int r = 0; r < REASON_COUNT; r++) {
-            out[r] = a == null || h ? 0 : Math.max(0, (long) REASONS.getAcquire(a, r));
+            to[at + r] += Math.max(0, (long) REASONS.getAcquire(a, r));
         }
     }
 
@@ -209,35 +216,52 @@ final class Cell extends CellCounters {
 
     /** The state a reader sees for a message in container state {@code raw}. */
     MessageState reported(MessageState raw) {
-        return heldByRule && (raw == MessageState.NEW || raw == MessageState.RETRY) ? MessageState.HOLD : raw;
+        return heldByRule() && (raw == MessageState.NEW || raw == MessageState.RETRY) ? MessageState.HOLD : raw;
     }
 
     /**
-     * Reads the live counts into {@code out[NEW..HOLD]}, a hold rule applied and each clamped at
-     * zero (see {@link CellCounters} for when a sum can dip).
+     * Adds the live counts of the cell at place {@code j} of {@code b} to
+     * {@code to[at + NEW .. at + HOLD]}, a hold rule applied and each clamped at zero (see
+     * {@link CellCounters} for when a sum can dip). Reads the index only, not the cell object:
+     * this is what a stats query does per cell.
      */
-    void readLive(long[] out) {
-        boolean h = heldByRule; // read before the counters: see SenderQueue.liftCell
-        long n = Math.max(0, sum(NEW));
-        long p = Math.max(0, sum(PROC));
-        long r = Math.max(0, sum(RETRY));
-        long hd = Math.max(0, sum(HOLD));
+    static void addLive(CellIndex.Block b, int j, long[] to, int at) {
+        boolean h = b.held(j); // read before the counters: see SenderQueue.liftCell
+        long n = Math.max(0, sum(b, j, NEW));
+        long p = Math.max(0, sum(b, j, PROC));
+        long r = Math.max(0, sum(b, j, RETRY));
+        long hd = Math.max(0, sum(b, j, HOLD));
         if (h) {
             hd += n + r;
             n = 0;
             r = 0;
         }
-        out[NEW] = n;
-        out[PROC] = p;
-        out[RETRY] = r;
-        out[HOLD] = hd;
+        to[at + NEW] += n;
+        to[at + PROC] += p;
+        to[at + RETRY] += r;
+        to[at + HOLD] += hd;
     }
 
-    /** Reads the outcome counters into {@code out[0..3]}, in {@link Outcome} order (DELIVERED first). */
-    void readOutcomes(long[] out) {
+    /** Reads this cell's live counts into {@code out[NEW..HOLD]}, as {@link #addLive} counts them. */
+    void readLive(long[] out) {
+        Arrays.fill(out, NEW, HOLD + 1, 0L);
+        addLive(block, at, out, 0);
+    }
+
+    /**
+     * Adds the outcome counters of the cell at place {@code j} of {@code b} to
+     * {@code to[at .. at + 4)}, in {@link Outcome} order (DELIVERED first), each clamped at zero.
+     */
+    static void addOutcomes(CellIndex.Block b, int j, long[] to, int at) {
         for (int s = DELIVERED; s <= CANCELLED; s++) {
-            out[s - DELIVERED] = Math.max(0, sum(s));
+            to[at + s - DELIVERED] += Math.max(0, sum(b, j, s));
         }
+    }
+
+    /** Reads this cell's outcome counters into {@code out[0..3]}, as {@link #addOutcomes} counts them. */
+    void readOutcomes(long[] out) {
+        Arrays.fill(out, 0, 4, 0L);
+        addOutcomes(block, at, out, 0);
     }
 
     @Override

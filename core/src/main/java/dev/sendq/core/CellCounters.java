@@ -19,7 +19,9 @@ class CellCounters {
      * Concurrency: adaptive striping, in the spirit of LongAdder, but per cell rather than per
      * counter, so that one transition (a decrement and an increment) touches one cache line.
      *
-     * A cell starts with one stripe, `base`: 8 longs, one cache line. A move adds to the old
+     * A cell starts with one stripe, `base`: its 8 longs (64 bytes) in the counts array of its
+     * block in the sender's CellIndex, next to its neighbours', so that a query streams them (a
+     * quiet neighbour shares a line at most; a contended pair inflates). A move adds to the old
      * slot, then CASes the new one; a CAS that fails is finished with getAndAdd (so an update
      * never retries more than once: wait-free) and counted in `contention`. A cell whose
      * contention passes INFLATE_AFTER gets `stripes`, NSTRIPES padded stripes of its own; each
@@ -51,6 +53,7 @@ class CellCounters {
     private static final int REHASH_AFTER = 4;
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STRIPE_REFS = MethodHandles.arrayElementVarHandle(long[][].class);
     private static final VarHandle STRIPES;
 
     static {
@@ -61,12 +64,51 @@ class CellCounters {
         }
     }
 
-    private final long[] base = new long[SLOTS];
+    /** The block of the sender's {@link CellIndex} that holds this cell's counters, and its place there. */
+    final CellIndex.Block block;
+    final int at;
+    /** The block's counts; this cell's base stripe is {@code base[off .. off + SLOTS)}. */
+    private final long[] base;
+    private final int off;
+    /**
+     * The stripes, for writers: set after they are published in {@code block.stripes[at]}, which
+     * is where readers look (see {@link #inflate}).
+     */
     @SuppressWarnings("unused") // written through STRIPES
     private volatile long[] stripes;
     /** Racy hints, read and written plainly: a lost update only delays an inflation or a rehash. */
     private int contention;
     private int salt;
+
+    /** Counters at place {@code at} of {@code block}, as a sender's cell has them. */
+    CellCounters(CellIndex.Block block, int at) {
+        this.block = block;
+        this.at = at;
+        base = block.counts;
+        off = at * SLOTS;
+    }
+
+    /** Counters of their own, in a block of one (for tests). */
+    CellCounters() {
+        this(new CellIndex.Block(0, 1), 0);
+    }
+
+    /**
+     * {@code n} counters laid out as a sender lays out its cells' (in {@link CellIndex} blocks,
+     * side by side), for benchmarks and tests.
+     */
+    static CellCounters[] dense(int n) {
+        CellCounters[] out = new CellCounters[n];
+        CellIndex.Block b = null;
+        for (int i = 0; i < n; i++) {
+            int k = CellIndex.blockOf(i);
+            if (b == null || b.first != CellIndex.first(k)) {
+                b = new CellIndex.Block(CellIndex.first(k), CellIndex.first(k + 1) - CellIndex.first(k));
+            }
+            out[i] = new CellCounters(b, i - b.first);
+        }
+        return out;
+    }
 
     static int nstripes(int cpus) {
         int n = Integer.highestOneBit(Math.max(2, cpus) - 1) << 1; // next power of two >= cpus
@@ -81,8 +123,8 @@ class CellCounters {
         // wrote the line in between, which is how contention is seen.
         long[] s = stripes;
         if (s == null) {
-            LONGS.getAndAdd(base, from, -1L);
-            if (!casAdd(base, to, 1) && ++contention >= INFLATE_AFTER) {
+            LONGS.getAndAdd(base, off + from, -1L);
+            if (!casAdd(base, off + to, 1) && ++contention >= INFLATE_AFTER) {
                 inflate();
             }
         } else {
@@ -99,7 +141,7 @@ class CellCounters {
     final void add(int slot, long delta) {
         long[] s = stripes;
         if (s == null) {
-            if (!casAdd(base, slot, delta) && ++contention >= INFLATE_AFTER) {
+            if (!casAdd(base, off + slot, delta) && ++contention >= INFLATE_AFTER) {
                 inflate();
             }
         } else if (!casAdd(s, offset(slot), delta) && ++contention >= REHASH_AFTER) {
@@ -110,8 +152,16 @@ class CellCounters {
 
     /** The slot's value: base plus every stripe, read with acquire semantics. */
     final long sum(int slot) {
-        long v = (long) LONGS.getAcquire(base, slot);
-        long[] s = stripes;
+        return sum(block, at, slot);
+    }
+
+    /**
+     * The value of slot {@code slot} of the cell at place {@code j} of block {@code b}: base plus
+     * every stripe, read with acquire semantics (the stripes' reference with volatile ones).
+     */
+    static long sum(CellIndex.Block b, int j, int slot) {
+        long v = (long) LONGS.getAcquire(b.counts, j * SLOTS + slot);
+        long[] s = b.anyInflated() ? (long[]) STRIPE_REFS.getVolatile(b.stripes, j) : null;
         if (s != null) {
             for (int i = STRIDE + slot; i < s.length - STRIDE; i += STRIDE) {
                 v += (long) LONGS.getAcquire(s, i);
@@ -122,7 +172,7 @@ class CellCounters {
 
     /** Whether the cell has inflated to per-thread stripes (for tests and benchmarks). */
     final boolean inflated() {
-        return stripes != null;
+        return STRIPE_REFS.getVolatile(block.stripes, at) != null;
     }
 
     /** A CAS add that, when it loses a race, still completes with getAndAdd; true if uncontended. */
@@ -140,9 +190,19 @@ class CellCounters {
         return ((h & (NSTRIPES - 1)) + 1) * STRIDE + slot;
     }
 
+    /**
+     * Gives the cell stripes. They are published where readers look first (the block's entry,
+     * then its "some cell inflated" flag), then in the field writers read: a writer that adds to
+     * a stripe has read the field, set after both, so a reader that starts after that add
+     * (volatile accesses, one total order) finds the flag and the entry.
+     */
     private void inflate() {
         contention = 0;
-        STRIPES.compareAndSet(this, null, new long[(NSTRIPES + 2) * STRIDE]);
+        long[] fresh = new long[(NSTRIPES + 2) * STRIDE];
+        if (STRIPE_REFS.compareAndSet(block.stripes, at, null, fresh)) {
+            block.markInflated();
+            STRIPES.setVolatile(this, fresh);
+        }
     }
 
     private static int mix(long x) {

@@ -55,8 +55,8 @@ public final class SenderQueue {
 
     // Cells: by key in a table that lock-free enqueues read, and to stats readers as (array, count).
     private final CellTable cellTable = new CellTable();
-    private volatile Cell[] cells = new Cell[16];
-    private volatile int cellCount;
+    /** The cells in creation order, and the dense columns queries read (see {@link CellIndex}). */
+    private final CellIndex cells = new CellIndex();
 
     private final ReadyCells ready = new ReadyCells();
     private final LeaseRing leases = new LeaseRing();
@@ -382,7 +382,7 @@ public final class SenderQueue {
 
     /** A cell with its rules and limits, not yet known to anyone; under the lock. */
     private Cell createCell(int accountId, int campaignId, String isp) {
-        Cell c = new Cell(this, accountId, campaignId, isp);
+        Cell c = new Cell(this, cells, accountId, campaignId, isp);
         c.ruleHolds = rules.matching(c);
         c.setHeldByRule(c.ruleHolds > 0);
         if (c.ruleHolds > 0) {
@@ -406,14 +406,7 @@ public final class SenderQueue {
             grown[arr.length] = c;
             cellTable.put(key, grown);
         }
-        Cell[] arr = cells;
-        int n = cellCount;
-        if (n == arr.length) {
-            arr = Arrays.copyOf(arr, n * 2);
-            cells = arr;
-        }
-        arr[n] = c;
-        cellCount = n + 1; // publishes the cell: readers read the count, then the array
+        cells.add(c); // publishes the cell to the queries
     }
 
     // ------------------------------------------------------------------ take
@@ -719,9 +712,9 @@ public final class SenderQueue {
 
     /** Recomputes every cell's limiters after the set changed; O(cells × limiters). */
     private void relinkLimiters() {
-        Cell[] arr = cells;
-        for (int i = 0, n = cellCount; i < n; i++) {
-            arr[i].limiters = limitersOf(arr[i]);
+        for (int i = 0, n = cells.size(); i < n; i++) {
+            Cell c = cells.cell(i);
+            c.limiters = limitersOf(c);
         }
     }
 
@@ -1093,9 +1086,8 @@ public final class SenderQueue {
             }
             HoldRule rule = new HoldRule(engine.nextRuleId(), id, canonical(selector), reason, checkedLabel, until);
             rules.add(rule);
-            Cell[] arr = cells;
-            for (int i = 0, n = cellCount; i < n; i++) {
-                Cell c = arr[i];
+            for (int i = 0, n = cells.size(); i < n; i++) {
+                Cell c = cells.cell(i);
                 if (selector.matches(c.accountId, c.campaignId, c.isp) && c.ruleHolds++ == 0) {
                     c.heldFrom(now);
                     c.setHeldByRule(true);
@@ -1203,12 +1195,10 @@ public final class SenderQueue {
     }
 
     private HoldImpact countHoldable(Selector selector, boolean skipHeld) {
-        int n = cellCount; // count first: the array read after it holds at least n cells
-        Cell[] arr = cells;
         long fromNew = 0;
         long fromRetry = 0;
-        for (int i = 0; i < n; i++) {
-            Cell c = arr[i];
+        for (int i = 0, n = cells.size(); i < n; i++) {
+            Cell c = cells.cell(i);
             if (selector.matches(c.accountId, c.campaignId, c.isp) && !(skipHeld && c.heldByRule())) {
                 fromNew += Math.max(0, c.sum(CellCounters.NEW));
                 fromRetry += Math.max(0, c.sum(CellCounters.RETRY));
@@ -1236,9 +1226,8 @@ public final class SenderQueue {
     private void removeRule(HoldRule rule, long now) {
         rules.remove(rule);
         Selector s = rule.selector();
-        Cell[] arr = cells;
-        for (int i = 0, n = cellCount; i < n; i++) {
-            Cell c = arr[i];
+        for (int i = 0, n = cells.size(); i < n; i++) {
+            Cell c = cells.cell(i);
             if (s.matches(c.accountId, c.campaignId, c.isp) && --c.ruleHolds == 0) {
                 liftCell(c, now);
             }
@@ -1280,9 +1269,8 @@ public final class SenderQueue {
         lock.lock();
         try {
             long now = begin();
-            Cell[] arr = cells;
-            for (int i = 0, n = cellCount; i < n; i++) {
-                Cell c = arr[i];
+            for (int i = 0, n = cells.size(); i < n; i++) {
+                Cell c = cells.cell(i);
                 if (!selector.matches(c.accountId, c.campaignId, c.isp)) {
                     continue;
                 }
@@ -1392,10 +1380,10 @@ public final class SenderQueue {
         long nowMinute = AgeHistogram.minute(now);
         // Each cell is read under the lock, which is let go between cells: a query over 100,000
         // cells does not stop the workers for its whole length.
-        StatsAggregator.Columns columns = new StatsAggregator.Columns((c, out) -> {
+        StatsAggregator.Columns columns = new StatsAggregator.Columns((b, j, out) -> {
             lock.lock();
             try {
-                c.readAges(nowMinute, out);
+                b.cells[j].readAges(nowMinute, out);
             } finally {
                 lock.unlock();
             }
@@ -1422,8 +1410,9 @@ public final class SenderQueue {
     }
 
     private static final StatsAggregator.Combine[] AGE_COMBINE = ageCombine();
-    private static final StatsAggregator.Columns RETRY_REASONS = new StatsAggregator.Columns(Cell::readRetryReasons,
-            sums(RetryReason.values().length));
+    private static final StatsAggregator.Columns RETRY_REASONS = new StatsAggregator.Columns(
+            (StatsAggregator.CellAdder) (b, j, to, at) -> b.cells[j].addRetryReasons(to, at),
+            RetryReason.values().length);
 
     private static StatsAggregator.Combine[] sums(int n) {
         StatsAggregator.Combine[] c = new StatsAggregator.Combine[n];
@@ -1438,24 +1427,29 @@ public final class SenderQueue {
     }
 
     /** The live counts, indexed NEW..HOLD as in {@link CellCounters}. */
-    private static final StatsAggregator.Columns LIVE = new StatsAggregator.Columns(Cell::readLive, sums(4));
+    private static final StatsAggregator.Columns LIVE = new StatsAggregator.Columns(Cell::addLive, 4);
     /** The outcomes, in {@link Outcome} order. */
-    private static final StatsAggregator.Columns OUTCOMES = new StatsAggregator.Columns(Cell::readOutcomes,
-            sums(Outcome.values().length));
+    private static final StatsAggregator.Columns OUTCOMES = new StatsAggregator.Columns(Cell::addOutcomes,
+            Outcome.values().length);
     private final StatsAggregator aggregator = new StatsAggregator();
 
     private <R> List<R> aggregate(Selector filter, Grouping grouping, StatsAggregator.Columns columns,
                                   StatsAggregator.RowFactory<R> rows) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(grouping, "grouping");
-        int n = cellCount; // count first: the array read after it holds at least n cells
-        Cell[] arr = cells;
-        return aggregator.aggregate(arr, n, filter, grouping, columns, rows);
+        return aggregator.aggregate(cells, filter, grouping, columns, rows);
     }
 
     /** How many cells (account, campaign, ISP) this sender has seen. Cells are never removed. */
     public int cellCount() {
-        return cellCount;
+        return cells.size();
+    }
+
+    /** The published cells, in creation order (for tests). */
+    List<Cell> cellList() {
+        Cell[] out = new Cell[cells.size()];
+        Arrays.setAll(out, cells::cell);
+        return Arrays.asList(out);
     }
 
     void runMaintenance() {
@@ -1469,6 +1463,6 @@ public final class SenderQueue {
 
     @Override
     public String toString() {
-        return "SenderQueue[" + id + ", " + cellCount + " cells]";
+        return "SenderQueue[" + id + ", " + cells.size() + " cells]";
     }
 }

@@ -1,15 +1,9 @@
 package dev.sendq.core;
 
-import it.unimi.dsi.fastutil.ints.IntArrays;
-import it.unimi.dsi.fastutil.ints.IntComparator;
-import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
-import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,13 +13,18 @@ import java.util.Objects;
  * {@link Combine#MIN}), drop the empty groups, sort by account, campaign and ISP name. What a
  * column holds is up to a {@link Columns}: the live counts per state for stats, the outcomes,
  * or anything else a cell can report as longs. Reads only what that reader takes from each
- * cell, so a query costs O(cells of the sender) plus sorting the groups, whatever the number of
- * queued messages.
+ * cell, so a query costs O(cells of the sender) plus O(groups), whatever the number of queued
+ * messages.
+ *
+ * <p>The pass walks the sender's {@link CellIndex} block by block: the filter reads the dense
+ * id columns, the group is the cell's ordinal under the grouping (an index into flat arrays, no
+ * hashing), and an adder of counters ({@link Cell#addLive}) adds the dense counts straight into
+ * the group's without touching the cell object. Rows come out in the index's kept order of
+ * the ordinals, so a query sorts nothing unless groups appeared since the last one.
  *
  * <p>Thread-safe: any number of threads may aggregate at once, and the cells may change while
  * they do (the reader decides what a cell's values are; the aggregator only combines them).
- * Groups are slots of flat primitive arrays, found through a primitive-keyed open-addressing
- * map, and those arrays are kept for the next query: once warm, a query allocates a constant
+ * The working arrays are kept for the next query: once warm, a query allocates a constant
  * number of objects besides the rows it returns, whatever the number of cells and groups.
  */
 final class StatsAggregator {
@@ -33,10 +32,8 @@ final class StatsAggregator {
      * Concurrency: the working arrays (a Scratch) belong to one query at a time. A query takes
      * the spare one with getAndSet(null) and gives it back with setRelease; a query that finds
      * none (another query has it) makes its own, and whichever is given back last is kept.
-     * Nothing else is shared: the cells are read through the reader only.
+     * Nothing else is shared: the cells are read through the index and the reader only.
      */
-    private static final Comparator<String> ISP_ORDER =
-            String.CASE_INSENSITIVE_ORDER.thenComparing(Comparator.naturalOrder());
     /**
      * A spare scratch with more values than this (8 MiB) is dropped rather than kept: a query
      * that big reads so many cells that allocating its arrays afresh is a small part of its cost,
@@ -61,14 +58,26 @@ final class StatsAggregator {
         MIN
     }
 
+    /** Adds one cell's columns, all of them sums, to its group's. */
+    @FunctionalInterface
+    interface CellAdder {
+        /**
+         * Adds the value of each column of the cell at place {@code j} of {@code block} (its
+         * object is {@code block.cells[j]}) to {@code to[at .. at + width)}, counts clamped at
+         * zero.
+         */
+        void add(CellIndex.Block block, int j, long[] to, int at);
+    }
+
     /** Reads one cell's columns. */
     @FunctionalInterface
     interface CellReader {
         /**
-         * Writes the cell's value of each column into {@code out[0 .. width)}: counts clamped at
+         * Writes the value of each column of the cell at place {@code j} of {@code block} (its
+         * object is {@code block.cells[j]}) into {@code out[0 .. width)}: counts clamped at
          * zero, {@link Long#MAX_VALUE} for a MIN column the cell has nothing for.
          */
-        void read(Cell cell, long[] out);
+        void read(CellIndex.Block block, int j, long[] out);
     }
 
     /** Makes a result row of a group. */
@@ -81,9 +90,14 @@ final class StatsAggregator {
         R row(int accountId, int campaignId, String isp, long[] values);
     }
 
-    /** What a query reads from each cell: a reader and a combine mode per column. Immutable. */
+    /**
+     * What a query reads from each cell: a reader and a combine mode per column, or, when every
+     * column is a sum, an adder (which skips the copy through a cell's own array). Immutable.
+     */
     static final class Columns {
         final CellReader reader;
+        /** Non-null when every column is a SUM: adds a cell's values straight into its group's. */
+        final CellAdder adder;
         final int width;
         private final long[] identity;
         private final boolean[] min;
@@ -94,7 +108,17 @@ final class StatsAggregator {
          *                makes a group non-empty
          */
         Columns(CellReader reader, Combine... combine) {
-            this.reader = Objects.requireNonNull(reader, "reader");
+            this(Objects.requireNonNull(reader, "reader"), null, combine);
+        }
+
+        /** {@code width} columns, each a SUM, added by {@code adder}. */
+        Columns(CellAdder adder, int width) {
+            this(null, Objects.requireNonNull(adder, "adder"), sums(width));
+        }
+
+        private Columns(CellReader reader, CellAdder adder, Combine... combine) {
+            this.reader = reader;
+            this.adder = adder;
             width = combine.length;
             identity = new long[width];
             min = new boolean[width];
@@ -108,6 +132,12 @@ final class StatsAggregator {
                 throw new IllegalArgumentException("at least one column must be a SUM");
             }
             allSum = !Arrays.asList(combine).contains(Combine.MIN);
+        }
+
+        private static Combine[] sums(int width) {
+            Combine[] c = new Combine[width];
+            Arrays.fill(c, Combine.SUM);
+            return c;
         }
 
         /** Combines one cell's values into the group at {@code values[base .. base + width)}. */
@@ -139,162 +169,124 @@ final class StatsAggregator {
     private volatile Scratch spare;
 
     /**
-     * Groups the first {@code n} cells that {@code filter} selects, and makes one row per group
-     * with something to show, in order of account id, campaign id, then ISP name: a group is
-     * shown when one of its SUM columns is not 0, and the single {@link Grouping#TOTAL} group
-     * always. Fields that the grouping does not group by carry the filter's value (its ISP
+     * Groups the published cells of {@code index} that {@code filter} selects, and makes one row
+     * per group with something to show, in order of account id, campaign id, then ISP name: a
+     * group is shown when one of its SUM columns is not 0, and the single {@link Grouping#TOTAL}
+     * group always. Fields that the grouping does not group by carry the filter's value (its ISP
      * canonical when a cell has it), else 0 or {@code ""}.
      */
-    <R> List<R> aggregate(Cell[] cells, int n, Selector filter, Grouping grouping, Columns columns,
+    <R> List<R> aggregate(CellIndex index, Selector filter, Grouping grouping, Columns columns,
                           RowFactory<R> rows) {
         Scratch s = (Scratch) SPARE.getAndSet(this, null);
         if (s == null) {
             s = new Scratch();
         }
         try {
-            int groups = s.group(cells, n, filter, grouping, columns);
-            return s.rows(groups, grouping == Grouping.TOTAL, columns, rows);
+            return s.aggregate(index, filter, grouping, columns, rows);
         } finally {
-            s.release();
             if (s.values.length <= MAX_KEPT_VALUES) {
                 SPARE.setRelease(this, s);
             }
         }
     }
 
-    /** One query's working arrays, indexed by group slot. */
+    /** One query's working arrays, indexed by group ordinal. */
     private static final class Scratch {
-        final Long2IntOpenHashMap byKey = new Long2IntOpenHashMap();
-        final Object2IntOpenHashMap<String> byIsp = new Object2IntOpenHashMap<>();
-        /** The groups' columns: slot * width + column. */
+        /** The groups' columns: ordinal * width + column. */
         long[] values = new long[64];
-        int[] accounts = new int[16];
-        int[] campaigns = new int[16];
-        String[] isps = new String[16];
-        int[] order = new int[16];
         long[] cell = new long[8];
-        final IntComparator byRowOrder = this::compare;
+        boolean[] ispMatch = new boolean[16];
 
-        Scratch() {
-            byKey.defaultReturnValue(-1);
-            byIsp.defaultReturnValue(-1);
-        }
-
-        /** Fills the slots; returns how many groups there are. */
-        int group(Cell[] cells, int n, Selector filter, Grouping grouping, Columns columns) {
+        <R> List<R> aggregate(CellIndex index, Selector filter, Grouping grouping, Columns columns,
+                              RowFactory<R> factory) {
+            int n = index.size(); // first: the blocks, counts and keys read after it cover n cells
+            CellIndex.Block[] blocks = index.blocks();
+            int isps = index.groups(Grouping.ISP);
+            int groups = index.groups(grouping);
             int w = columns.width;
             if (cell.length < w) {
                 cell = new long[w];
             }
-            String ispEcho = echo(cells, n, filter.isp());
-            int groups = 0;
-            if (grouping == Grouping.TOTAL) {
-                groups = open(0, filter.accountId(), filter.campaignId(), ispEcho, columns);
+            if (values.length < groups * w) {
+                values = new long[Math.max(values.length * 2, groups * w)];
             }
-            for (int i = 0; i < n; i++) {
-                Cell c = cells[i];
-                if (!filter.matches(c.accountId, c.campaignId, c.isp)) {
-                    continue;
-                }
-                int slot = switch (grouping) {
-                    case TOTAL -> 0;
-                    case ACCOUNT -> byKey.putIfAbsent(c.accountId, groups);
-                    case ACCOUNT_CAMPAIGN -> byKey.putIfAbsent(((long) c.accountId << 32) | c.campaignId, groups);
-                    case ISP -> byIsp.putIfAbsent(c.isp, groups);
-                };
-                if (slot < 0) {
-                    slot = groups;
-                    groups = switch (grouping) {
-                        case ACCOUNT -> open(slot, c.accountId, filter.campaignId(), ispEcho, columns);
-                        case ACCOUNT_CAMPAIGN -> open(slot, c.accountId, c.campaignId, ispEcho, columns);
-                        case ISP -> open(slot, filter.accountId(), filter.campaignId(), c.isp, columns);
-                        case TOTAL -> throw new AssertionError(grouping);
-                    };
-                }
-                columns.reader.read(c, cell);
-                columns.combine(cell, values, slot * w);
+            for (int g = 0; g < groups; g++) {
+                System.arraycopy(columns.identity, 0, values, g * w, w);
             }
-            return groups;
+            String isp = filter.isp();
+            String ispEcho = isp;
+            boolean anyIsp = isp.isEmpty();
+            if (!anyIsp) {
+                if (ispMatch.length < isps) {
+                    ispMatch = new boolean[Math.max(ispMatch.length * 2, isps)];
+                }
+                String canonical = index.matchIsps(isp, isps, ispMatch);
+                if (canonical == null) { // no cell has the ISP: nothing to read
+                    return rows(index, filter, grouping, groups, isp, columns, factory);
+                }
+                ispEcho = canonical;
+            }
+            group(blocks, n, filter.accountId(), filter.campaignId(), anyIsp, grouping, columns);
+            return rows(index, filter, grouping, groups, ispEcho, columns, factory);
         }
 
-        /** Opens group {@code slot} with its row key and every column at its identity; returns slot + 1. */
-        private int open(int slot, int accountId, int campaignId, String isp, Columns columns) {
+        /** Combines every selected cell of the first {@code n} into its group's columns. */
+        private void group(CellIndex.Block[] blocks, int n, int account, int campaign, boolean anyIsp,
+                           Grouping grouping, Columns columns) {
             int w = columns.width;
-            if (slot == accounts.length) {
-                int cap = slot * 2;
-                accounts = Arrays.copyOf(accounts, cap);
-                campaigns = Arrays.copyOf(campaigns, cap);
-                isps = Arrays.copyOf(isps, cap);
-                order = new int[cap];
+            long[] v = values;
+            long[] c = cell;
+            boolean[] isps = ispMatch;
+            CellAdder adder = columns.adder;
+            for (CellIndex.Block b : blocks) {
+                if (b == null || b.first >= n) {
+                    break;
+                }
+                int m = Math.min(b.capacity, n - b.first);
+                int[] ids = b.account;
+                int[] campaigns = b.campaign;
+                int[] ispOrds = b.ispOrd;
+                for (int j = 0; j < m; j++) {
+                    if ((account != 0 && ids[j] != account) || (campaign != 0 && campaigns[j] != campaign)
+                            || (!anyIsp && !isps[ispOrds[j]])) {
+                        continue;
+                    }
+                    int at = b.ordinal(grouping, j) * w;
+                    if (adder != null) {
+                        adder.add(b, j, v, at);
+                    } else {
+                        columns.reader.read(b, j, c);
+                        columns.combine(c, v, at);
+                    }
+                }
             }
-            if ((slot + 1) * w > values.length) {
-                values = Arrays.copyOf(values, Math.max(values.length * 2, (slot + 1) * w));
-            }
-            accounts[slot] = accountId;
-            campaigns[slot] = campaignId;
-            isps[slot] = isp;
-            System.arraycopy(columns.identity, 0, values, slot * w, w);
-            return slot + 1;
         }
 
-        /** The rows of the groups in row order, empty ones left out unless {@code keepEmpty}. */
-        <R> List<R> rows(int groups, boolean keepEmpty, Columns columns, RowFactory<R> factory) {
-            for (int i = 0; i < groups; i++) {
-                order[i] = i;
-            }
-            if (!sorted(groups)) {
-                IntArrays.quickSort(order, 0, groups, byRowOrder);
-            }
+        /** The rows of the groups in row order, empty ones left out unless it is the total. */
+        private <R> List<R> rows(CellIndex index, Selector filter, Grouping grouping, int groups, String ispEcho,
+                                 Columns columns, RowFactory<R> factory) {
             int w = columns.width;
             long[] row = new long[w];
+            if (grouping == Grouping.TOTAL) {
+                System.arraycopy(values, 0, row, 0, w);
+                return List.of(factory.row(filter.accountId(), filter.campaignId(), ispEcho, row));
+            }
+            int[] order = index.order(grouping, groups);
             List<R> out = new ArrayList<>(groups);
-            for (int i = 0; i < groups; i++) {
-                int slot = order[i];
-                if (keepEmpty || !columns.isEmpty(values, slot * w)) {
-                    System.arraycopy(values, slot * w, row, 0, w);
-                    out.add(factory.row(accounts[slot], campaigns[slot], isps[slot], row));
+            for (int o : order) {
+                if (o >= groups || columns.isEmpty(values, o * w)) {
+                    continue;
                 }
+                System.arraycopy(values, o * w, row, 0, w);
+                out.add(switch (grouping) {
+                    case ACCOUNT -> factory.row(index.accountOf(grouping, o), filter.campaignId(), ispEcho, row);
+                    case ACCOUNT_CAMPAIGN -> factory.row(index.accountOf(grouping, o), index.campaignOf(o), ispEcho,
+                            row);
+                    case ISP -> factory.row(filter.accountId(), filter.campaignId(), index.ispOf(o), row);
+                    case TOTAL -> throw new AssertionError(grouping);
+                });
             }
             return out;
         }
-
-        /** Whether the slots, in the order they were opened, are already in row order (often so). */
-        private boolean sorted(int groups) {
-            for (int i = 1; i < groups; i++) {
-                if (compare(i - 1, i) > 0) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private int compare(int a, int b) {
-            int c = Integer.compare(accounts[a], accounts[b]);
-            if (c == 0) {
-                c = Integer.compare(campaigns[a], campaigns[b]);
-            }
-            return c != 0 || isps[a] == isps[b] ? c : ISP_ORDER.compare(isps[a], isps[b]);
-        }
-
-        /** Forgets the query: empties the maps (keeping their tables) and drops the names. */
-        void release() {
-            byKey.clear();
-            byIsp.clear();
-            Arrays.fill(isps, null);
-        }
-    }
-
-    /** A filter's ISP as rows echo it: canonical if the sender has a cell with it, else as given. */
-    private static String echo(Cell[] cells, int n, String isp) {
-        if (isp.isEmpty()) {
-            return isp;
-        }
-        for (int i = 0; i < n; i++) {
-            String c = cells[i].isp;
-            if (c == isp || c.equalsIgnoreCase(isp)) {
-                return c;
-            }
-        }
-        return isp;
     }
 }

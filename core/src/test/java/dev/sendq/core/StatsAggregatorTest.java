@@ -38,13 +38,22 @@ class StatsAggregatorTest {
     private final SenderQueue sender = new Fixture().q;
     /** The values each cell reports, by cell. */
     private final Map<Cell, long[]> table = new IdentityHashMap<>();
-    private final StatsAggregator.CellReader reader = (c, out) -> {
-        long[] v = table.get(c);
+    private final StatsAggregator.CellReader reader = (b, j, out) -> {
+        long[] v = table.get(b.cells[j]);
         System.arraycopy(v, 0, out, 0, v.length);
     };
+    /** The cells of the test at hand, published in the order made. */
+    private CellIndex index = new CellIndex();
 
     private Cell cell(int account, int campaign, String isp, long... values) {
-        Cell c = new Cell(sender, account, campaign, isp);
+        Cell c = unpublished(account, campaign, isp, values);
+        index.add(c);
+        return c;
+    }
+
+    /** A cell made at the index's next place but not published (a refused duplicate's, say). */
+    private Cell unpublished(int account, int campaign, String isp, long... values) {
+        Cell c = new Cell(sender, index, account, campaign, isp);
         table.put(c, values);
         return c;
     }
@@ -53,39 +62,67 @@ class StatsAggregatorTest {
     void minColumnTakesTheSmallestAndIgnoresCellsWithNothing() {
         // columns: count (SUM), oldest (MIN), bytes (SUM)
         StatsAggregator.Columns cols = new StatsAggregator.Columns(reader, SUM, MIN, SUM);
-        Cell[] cells = {
-            cell(7, 1, "Gmail", 2, 500, 10),
-            cell(7, 1, "Yahoo", 1, 300, 20),
-            cell(7, 2, "Gmail", 0, Long.MAX_VALUE, 0), // nothing: left out
-            cell(7, 3, "Gmail", 0, 100, 0),            // a MIN value alone does not make a row
-            cell(8, 1, "Yahoo", 4, Long.MAX_VALUE, 1),
-        };
+        cell(7, 1, "Gmail", 2, 500, 10);
+        cell(7, 1, "Yahoo", 1, 300, 20);
+        cell(7, 2, "Gmail", 0, Long.MAX_VALUE, 0); // nothing: left out
+        cell(7, 3, "Gmail", 0, 100, 0);            // a MIN value alone does not make a row
+        cell(8, 1, "Yahoo", 4, Long.MAX_VALUE, 1);
         StatsAggregator agg = new StatsAggregator();
 
-        assertThat(agg.aggregate(cells, cells.length, Selector.ALL, Grouping.ACCOUNT_CAMPAIGN, cols, ROW))
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ACCOUNT_CAMPAIGN, cols, ROW))
                 .containsExactly(Row.of(7, 1, "", 3, 300, 30), Row.of(8, 1, "", 4, Long.MAX_VALUE, 1));
-        assertThat(agg.aggregate(cells, cells.length, Selector.ALL, Grouping.TOTAL, cols, ROW))
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.TOTAL, cols, ROW))
                 .containsExactly(Row.of(0, 0, "", 7, 100, 31));
-        assertThat(agg.aggregate(cells, cells.length, Selector.ALL, Grouping.ISP, cols, ROW))
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ISP, cols, ROW))
                 .containsExactly(Row.of(0, 0, "Gmail", 2, 100, 10), Row.of(0, 0, "Yahoo", 5, 300, 21));
         // the single total row of an empty selection: SUMs 0, MINs at their identity
-        assertThat(agg.aggregate(cells, cells.length, Selector.account(9), Grouping.TOTAL, cols, ROW))
+        assertThat(agg.aggregate(index, Selector.account(9), Grouping.TOTAL, cols, ROW))
                 .containsExactly(Row.of(9, 0, "", 0, Long.MAX_VALUE, 0));
     }
 
     @Test
     void echoesFilterValuesInUngroupedFieldsWithTheCanonicalIsp() {
         StatsAggregator.Columns cols = new StatsAggregator.Columns(reader, SUM);
-        Cell[] cells = {cell(7, 1, "Gmail", 2), cell(7, 2, "Gmail", 3), cell(8, 1, "Gmail", 4)};
+        cell(7, 1, "Gmail", 2);
+        cell(7, 2, "Gmail", 3);
+        unpublished(8, 1, "Gmail", 4);
         StatsAggregator agg = new StatsAggregator();
 
-        assertThat(agg.aggregate(cells, 3, new Selector(0, 1, "GMAIL"), Grouping.ACCOUNT, cols, ROW))
-                .containsExactly(Row.of(7, 1, "Gmail", 2), Row.of(8, 1, "Gmail", 4));
-        assertThat(agg.aggregate(cells, 3, new Selector(7, 0, "Nope"), Grouping.TOTAL, cols, ROW))
-                .containsExactly(Row.of(7, 0, "Nope", 0));
-        // only the first n cells count
-        assertThat(agg.aggregate(cells, 2, Selector.ALL, Grouping.ACCOUNT, cols, ROW))
+        // only published cells count
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ACCOUNT, cols, ROW))
                 .containsExactly(Row.of(7, 0, "", 5));
+        cell(8, 1, "Gmail", 4);
+        assertThat(agg.aggregate(index, new Selector(0, 1, "GMAIL"), Grouping.ACCOUNT, cols, ROW))
+                .containsExactly(Row.of(7, 1, "Gmail", 2), Row.of(8, 1, "Gmail", 4));
+        assertThat(agg.aggregate(index, new Selector(7, 0, "Nope"), Grouping.TOTAL, cols, ROW))
+                .containsExactly(Row.of(7, 0, "Nope", 0));
+    }
+
+    /**
+     * The row order is kept between queries and sorted again when groups appear: new groups that
+     * sort before, between and after the old ones come out in place, in every grouping.
+     */
+    @Test
+    void groupsThatAppearBetweenQueriesComeOutInOrder() {
+        StatsAggregator.Columns cols = new StatsAggregator.Columns(reader, SUM);
+        StatsAggregator agg = new StatsAggregator();
+        cell(20, 5, "Yahoo", 1);
+        cell(10, 5, "gmail", 2);
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ACCOUNT_CAMPAIGN, cols, ROW))
+                .containsExactly(Row.of(10, 5, "", 2), Row.of(20, 5, "", 1));
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ISP, cols, ROW))
+                .containsExactly(Row.of(0, 0, "gmail", 2), Row.of(0, 0, "Yahoo", 1));
+        cell(5, 1, "Apple", 4);
+        cell(10, 6, "Zoho", 8);
+        cell(30, 1, "hotmail", 16);
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ACCOUNT_CAMPAIGN, cols, ROW)).containsExactly(
+                Row.of(5, 1, "", 4), Row.of(10, 5, "", 2), Row.of(10, 6, "", 8), Row.of(20, 5, "", 1),
+                Row.of(30, 1, "", 16));
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ACCOUNT, cols, ROW)).containsExactly(
+                Row.of(5, 0, "", 4), Row.of(10, 0, "", 10), Row.of(20, 0, "", 1), Row.of(30, 0, "", 16));
+        assertThat(agg.aggregate(index, Selector.ALL, Grouping.ISP, cols, ROW)).containsExactly(
+                Row.of(0, 0, "Apple", 4), Row.of(0, 0, "gmail", 2), Row.of(0, 0, "hotmail", 16),
+                Row.of(0, 0, "Yahoo", 1), Row.of(0, 0, "Zoho", 8));
     }
 
     @Test
@@ -148,17 +185,16 @@ class StatsAggregatorTest {
         Method allocated = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
         StatsAggregator.Columns cols = new StatsAggregator.Columns(reader, SUM, SUM, SUM, SUM);
         int n = 20_000;
-        Cell[] cells = new Cell[n];
         for (int i = 0; i < n; i++) {
-            cells[i] = cell(1 + i / 50, i % 10, ISPS[(i / 10) % 5], 1, 0, 2, 0);
+            cell(1 + i / 50, i % 10, ISPS[(i / 10) % 5], 1, 0, 2, 0);
         }
         int groups = n / 5;
         StatsAggregator.RowFactory<Object> none = (a, c, isp, v) -> Boolean.TRUE; // rows cost nothing here
         for (int i = 0; i < 5; i++) {
-            assertThat(agg(cells, cols, none)).hasSize(groups);
+            assertThat(agg(cols, none)).hasSize(groups);
         }
         long before = (long) allocated.invoke(mx);
-        agg(cells, cols, none);
+        agg(cols, none);
         long bytes = (long) allocated.invoke(mx) - before;
         // the result list's array (a reference per row) and a few small objects; a group object
         // per row would be over 100 bytes each
@@ -167,8 +203,8 @@ class StatsAggregatorTest {
 
     private final StatsAggregator warm = new StatsAggregator();
 
-    private List<Object> agg(Cell[] cells, StatsAggregator.Columns cols, StatsAggregator.RowFactory<Object> f) {
-        return warm.aggregate(cells, cells.length, Selector.ALL, Grouping.ACCOUNT_CAMPAIGN, cols, f);
+    private List<Object> agg(StatsAggregator.Columns cols, StatsAggregator.RowFactory<Object> f) {
+        return warm.aggregate(index, Selector.ALL, Grouping.ACCOUNT_CAMPAIGN, cols, f);
     }
 
     // ------------------------------------------------------------------ random queries and the reference
@@ -187,7 +223,8 @@ class StatsAggregatorTest {
         combine[r.nextInt(width)] = SUM;
         int accounts = 1 + r.nextInt(12);
         int n = r.nextInt(300);
-        Cell[] cells = new Cell[n + r.nextInt(3)]; // a few cells past n, never read
+        index = new CellIndex();
+        Cell[] cells = new Cell[n + 1]; // the last one made but not published: never read
         for (int i = 0; i < cells.length; i++) {
             long[] v = new long[width];
             for (int c = 0; c < width; c++) {
@@ -196,7 +233,10 @@ class StatsAggregatorTest {
                         : (r.nextInt(3) == 0 ? r.nextInt(5) : 0);
             }
             // accounts and campaigns in random order, so that the groups open out of row order
-            cells[i] = cell(1 + r.nextInt(accounts), r.nextInt(4), ISPS[r.nextInt(ISPS.length)], v);
+            cells[i] = unpublished(1 + r.nextInt(accounts), r.nextInt(4), ISPS[r.nextInt(ISPS.length)], v);
+            if (i < n) {
+                index.add(cells[i]);
+            }
         }
         Selector filter = new Selector(r.nextInt(3) == 0 ? 1 + r.nextInt(accounts) : 0,
                 r.nextInt(3) == 0 ? r.nextInt(4) : 0,
@@ -206,13 +246,13 @@ class StatsAggregatorTest {
                     default -> "";
                 });
         Grouping grouping = Grouping.values()[r.nextInt(Grouping.values().length)];
-        return new Query(cells, n, filter, grouping, new StatsAggregator.Columns(reader, combine), combine);
+        return new Query(index, cells, n, filter, grouping, new StatsAggregator.Columns(reader, combine), combine);
     }
 
-    private record Query(Cell[] cells, int n, Selector filter, Grouping grouping, StatsAggregator.Columns cols,
-                         StatsAggregator.Combine[] combine) {
+    private record Query(CellIndex index, Cell[] cells, int n, Selector filter, Grouping grouping,
+                         StatsAggregator.Columns cols, StatsAggregator.Combine[] combine) {
         List<Row> run(StatsAggregator agg) {
-            return agg.aggregate(cells, n, filter, grouping, cols, ROW);
+            return agg.aggregate(index, filter, grouping, cols, ROW);
         }
 
         /** Naively: a map of boxed keys, every row recomputed, sorted with a comparator chain. */
@@ -244,7 +284,7 @@ class StatsAggregatorTest {
                 };
                 long[] sums = groups.computeIfAbsent(key, k -> identity());
                 long[] v = new long[combine.length];
-                cols.reader.read(c, v);
+                cols.reader.read(c.block, c.at, v);
                 for (int k = 0; k < v.length; k++) {
                     sums[k] = combine[k] == MIN ? Math.min(sums[k], v[k]) : sums[k] + v[k];
                 }

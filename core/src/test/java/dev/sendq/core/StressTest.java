@@ -2,7 +2,6 @@ package dev.sendq.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -796,7 +795,7 @@ class StressTest {
      * serialised by the sender's lock, and a cell only inflates after eight lost CASes, which a
      * run seldom produces by itself.
      */
-    private void inflateSomeHotCells() throws ReflectiveOperationException {
+    private void inflateSomeHotCells() {
         for (int[] h : HOT) {
             senders[h[0]].enqueue(nextId.incrementAndGet(), h[1], h[2], ISPS[h[3]], null);
         }
@@ -805,35 +804,21 @@ class StressTest {
                 continue; // HOT[1] stays compact
             }
             int[] h = HOT[i];
-            Cell c = cellsOf(senders[h[0]]).stream()
+            Cell c = senders[h[0]].cellList().stream()
                     .filter(x -> x.accountId == h[1] && x.campaignId == h[2] && x.isp.equals(ISPS[h[3]]))
                     .findFirst().orElseThrow();
             CellCountersLincheckTest.inflate(c);
         }
     }
 
-    private static List<Cell> cellsOf(SenderQueue q) throws ReflectiveOperationException {
-        Field cells = SenderQueue.class.getDeclaredField("cells");
-        Field count = SenderQueue.class.getDeclaredField("cellCount");
-        cells.setAccessible(true);
-        count.setAccessible(true);
-        int n = (int) count.get(q);
-        Cell[] arr = (Cell[]) cells.get(q);
-        return java.util.Arrays.asList(arr).subList(0, n);
-    }
-
     /** How many cells inflated to stripes, per sender (for the log). */
     private String inflatedCells() {
         StringBuilder sb = new StringBuilder();
-        try {
-            for (int s = 1; s <= 2; s++) {
-                List<Cell> cells = cellsOf(senders[s]);
-                long inflated = cells.stream().filter(CellCounters::inflated).count();
-                sb.append("sender ").append(s).append(": ").append(inflated).append(" of ").append(cells.size())
-                        .append("; ");
-            }
-        } catch (ReflectiveOperationException e) {
-            sb.append("(unknown: ").append(e).append(")");
+        for (int s = 1; s <= 2; s++) {
+            List<Cell> cells = senders[s].cellList();
+            long inflated = cells.stream().filter(CellCounters::inflated).count();
+            sb.append("sender ").append(s).append(": ").append(inflated).append(" of ").append(cells.size())
+                    .append("; ");
         }
         return sb.toString();
     }
