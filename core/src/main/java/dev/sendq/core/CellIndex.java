@@ -1,6 +1,5 @@
 package dev.sendq.core;
 
-import it.unimi.dsi.fastutil.ints.Int2IntOpenHashMap;
 import it.unimi.dsi.fastutil.ints.IntArrays;
 import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
 import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
@@ -110,17 +109,12 @@ final class CellIndex {
     private volatile Block[] blocks = new Block[4];
     private volatile int size;
 
-    // The writer's maps from keys to ordinals.
-    private final Int2IntOpenHashMap accountOrds = new Int2IntOpenHashMap();
-    private final Long2IntOpenHashMap campaignOrds = new Long2IntOpenHashMap();
+    /** Ordinals of accounts (by id) and of campaigns (by {@link CellTable#key}), for ACCOUNT and ACCOUNT_CAMPAIGN. */
+    private final Ordinals accounts = new Ordinals();
+    private final Ordinals campaigns = new Ordinals();
+    // The ISPs' ordinals: the writer's map, and the names by ordinal for readers.
     private final Object2IntOpenHashMap<String> ispOrds = new Object2IntOpenHashMap<>();
-
-    // The keys by ordinal, and how many ordinals there are, for readers.
-    private volatile int[] accountOf = new int[8];
-    private volatile long[] campaignOf = new long[8];
     private volatile String[] ispOf = new String[8];
-    private volatile int accounts;
-    private volatile int campaigns;
     private volatile int isps;
 
     /** The row order of each grouping's ordinals, as last sorted (maybe fewer than there are now). */
@@ -128,10 +122,55 @@ final class CellIndex {
     private volatile int[] campaignOrder = new int[0];
     private volatile int[] ispOrder = new int[0];
 
+    /**
+     * Ordinals of {@code long} keys, in order of first appearance: the writer's map, and the keys
+     * by ordinal for readers (a full array is copied and the copy stored; then the count).
+     */
+    private static final class Ordinals {
+        private final Long2IntOpenHashMap byKey = new Long2IntOpenHashMap();
+        private volatile long[] keys = new long[8];
+        private volatile int count;
+
+        Ordinals() {
+            byKey.defaultReturnValue(-1);
+        }
+
+        /** The key's ordinal, a new one if it is new; the writer only. */
+        int of(long key) {
+            int o = byKey.get(key);
+            if (o < 0) {
+                o = count;
+                long[] k = keys;
+                if (o == k.length) {
+                    k = Arrays.copyOf(k, o * 2);
+                }
+                k[o] = key;
+                keys = k;
+                byKey.put(key, o);
+                count = o + 1;
+            }
+            return o;
+        }
+
+        /** The row order of the first {@code n} ordinals: by key. */
+        int[] sorted(int n) {
+            long[] k = keys;
+            int[] o = identity(n);
+            IntArrays.quickSort(o, (a, b) -> Long.compare(k[a], k[b]));
+            return o;
+        }
+    }
+
     CellIndex() {
-        accountOrds.defaultReturnValue(-1);
-        campaignOrds.defaultReturnValue(-1);
         ispOrds.defaultReturnValue(-1);
+    }
+
+    private static int[] identity(int n) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) {
+            o[i] = i;
+        }
+        return o;
     }
 
     /** How many cells are published; read it before {@link #blocks()} and the keys. */
@@ -202,42 +241,10 @@ final class CellIndex {
         b.cells[j] = c;
         b.account[j] = c.accountId;
         b.campaign[j] = c.campaignId;
-        b.accountOrd[j] = accountOrdinal(c.accountId);
-        b.campaignOrd[j] = campaignOrdinal(CellTable.key(c.accountId, c.campaignId));
+        b.accountOrd[j] = accounts.of(c.accountId);
+        b.campaignOrd[j] = campaigns.of(CellTable.key(c.accountId, c.campaignId));
         b.ispOrd[j] = ispOrdinal(c.isp);
         size = size + 1; // volatile: publishes the cell
-    }
-
-    private int accountOrdinal(int account) {
-        int o = accountOrds.get(account);
-        if (o < 0) {
-            o = accounts;
-            int[] keys = accountOf;
-            if (o == keys.length) {
-                keys = Arrays.copyOf(keys, o * 2);
-            }
-            keys[o] = account;
-            accountOf = keys;
-            accountOrds.put(account, o);
-            accounts = o + 1;
-        }
-        return o;
-    }
-
-    private int campaignOrdinal(long key) {
-        int o = campaignOrds.get(key);
-        if (o < 0) {
-            o = campaigns;
-            long[] keys = campaignOf;
-            if (o == keys.length) {
-                keys = Arrays.copyOf(keys, o * 2);
-            }
-            keys[o] = key;
-            campaignOf = keys;
-            campaignOrds.put(key, o);
-            campaigns = o + 1;
-        }
-        return o;
     }
 
     private int ispOrdinal(String isp) {
@@ -260,20 +267,20 @@ final class CellIndex {
     int groups(Grouping g) {
         return switch (g) {
             case TOTAL -> 1;
-            case ACCOUNT -> accounts;
-            case ACCOUNT_CAMPAIGN -> campaigns;
+            case ACCOUNT -> accounts.count;
+            case ACCOUNT_CAMPAIGN -> campaigns.count;
             case ISP -> isps;
         };
     }
 
     /** The account id of an ACCOUNT or ACCOUNT_CAMPAIGN ordinal. */
     int accountOf(Grouping g, int ordinal) {
-        return g == Grouping.ACCOUNT ? accountOf[ordinal] : (int) (campaignOf[ordinal] >>> 32);
+        return g == Grouping.ACCOUNT ? (int) accounts.keys[ordinal] : (int) (campaigns.keys[ordinal] >>> 32);
     }
 
     /** The campaign id of an ACCOUNT_CAMPAIGN ordinal. */
     int campaignOf(int ordinal) {
-        return (int) campaignOf[ordinal];
+        return (int) campaigns.keys[ordinal];
     }
 
     /** The ISP name of an ISP ordinal. */
@@ -314,24 +321,13 @@ final class CellIndex {
         if (o != null && o.length >= groups) {
             return o;
         }
-        o = new int[groups];
-        for (int i = 0; i < groups; i++) {
-            o[i] = i;
-        }
         switch (g) {
             case TOTAL -> { }
-            case ACCOUNT -> {
-                int[] keys = accountOf;
-                IntArrays.quickSort(o, (a, b) -> Integer.compare(keys[a], keys[b]));
-                accountOrder = o;
-            }
-            case ACCOUNT_CAMPAIGN -> {
-                long[] keys = campaignOf;
-                IntArrays.quickSort(o, (a, b) -> Long.compare(keys[a], keys[b]));
-                campaignOrder = o;
-            }
+            case ACCOUNT -> accountOrder = o = accounts.sorted(groups);
+            case ACCOUNT_CAMPAIGN -> campaignOrder = o = campaigns.sorted(groups);
             case ISP -> {
                 String[] keys = ispOf;
+                o = identity(groups);
                 IntArrays.quickSort(o, (a, b) -> ISP_ORDER.compare(keys[a], keys[b]));
                 ispOrder = o;
             }
