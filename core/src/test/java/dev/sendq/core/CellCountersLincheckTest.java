@@ -55,6 +55,23 @@ class CellCountersLincheckTest {
             ledger.incrementAndGet(CellCounters.NEW);
         }
 
+        /**
+         * A restore: one message entering any live state from outside the cell (PROC has no slot
+         * of its own, and NEW's slot is relative to the entries: each state enters differently).
+         */
+        @Operation
+        public void restore(@Param(name = "live") int state) {
+            counters.add(state, 1);
+            ledger.incrementAndGet(state);
+        }
+
+        /** Restored outcome counts: an outcome grows with no message behind it. */
+        @Operation
+        public void restoreOutcomes(@Param(name = "outcome") int outcome) {
+            counters.add(outcome, 2);
+            ledger.addAndGet(outcome, 2);
+        }
+
         /** A live-to-live move, e.g. take (NEW to PROC), defer (PROC to RETRY), hold, release. */
         @Operation
         public void move(@Param(name = "live") int from, @Param(name = "live") int to) {
