@@ -226,20 +226,8 @@ final class Cell extends CellCounters {
      * this is what a stats query does per cell.
      */
     static void addLive(CellIndex.Block b, int j, long[] to, int at) {
-        boolean h = b.held(j); // read before the counters: see SenderQueue.liftCell
-        long n = Math.max(0, sum(b, j, NEW));
-        long p = Math.max(0, sum(b, j, PROC));
-        long r = Math.max(0, sum(b, j, RETRY));
-        long hd = Math.max(0, sum(b, j, HOLD));
-        if (h) {
-            hd += n + r;
-            n = 0;
-            r = 0;
-        }
-        to[at + NEW] += n;
-        to[at + PROC] += p;
-        to[at + RETRY] += r;
-        to[at + HOLD] += hd;
+        // the held flag is read before the counters: see SenderQueue.liftCell
+        addFour(b, j, NEW, b.held(j), to, at);
     }
 
     /** Reads this cell's live counts into {@code out[NEW..HOLD]}, as {@link #addLive} counts them. */
@@ -253,9 +241,7 @@ final class Cell extends CellCounters {
      * {@code to[at .. at + 4)}, in {@link Outcome} order (DELIVERED first), each clamped at zero.
      */
     static void addOutcomes(CellIndex.Block b, int j, long[] to, int at) {
-        for (int s = DELIVERED; s <= CANCELLED; s++) {
-            to[at + s - DELIVERED] += Math.max(0, sum(b, j, s));
-        }
+        addFour(b, j, DELIVERED, false, to, at);
     }
 
     /** Reads this cell's outcome counters into {@code out[0..3]}, as {@link #addOutcomes} counts them. */

@@ -170,6 +170,44 @@ class CellCounters {
         return v;
     }
 
+    /**
+     * Adds four slots {@code [from, from + 4)} of the cell at place {@code j} of block {@code b}
+     * to {@code to[at .. at + 4)}, each as {@link #sum(CellIndex.Block, int, int)} reads it and
+     * clamped at zero, with one look at the stripes for all four; with {@code heldAsHold} (for
+     * the live slots NEW..HOLD of a cell a rule holds), NEW and RETRY are added to HOLD. What a
+     * query adds per cell.
+     */
+    static void addFour(CellIndex.Block b, int j, int from, boolean heldAsHold, long[] to, int at) {
+        long[] c = b.counts;
+        int o = j * SLOTS + from;
+        long v0 = (long) LONGS.getAcquire(c, o);
+        long v1 = (long) LONGS.getAcquire(c, o + 1);
+        long v2 = (long) LONGS.getAcquire(c, o + 2);
+        long v3 = (long) LONGS.getAcquire(c, o + 3);
+        long[] s = b.anyInflated() ? (long[]) STRIPE_REFS.getVolatile(b.stripes, j) : null;
+        if (s != null) {
+            for (int i = STRIDE + from; i < s.length - STRIDE; i += STRIDE) {
+                v0 += (long) LONGS.getAcquire(s, i);
+                v1 += (long) LONGS.getAcquire(s, i + 1);
+                v2 += (long) LONGS.getAcquire(s, i + 2);
+                v3 += (long) LONGS.getAcquire(s, i + 3);
+            }
+        }
+        v0 = Math.max(0, v0);
+        v1 = Math.max(0, v1);
+        v2 = Math.max(0, v2);
+        v3 = Math.max(0, v3);
+        if (heldAsHold) {
+            v3 += v0 + v2; // NEW and RETRY count as HOLD
+            v0 = 0;
+            v2 = 0;
+        }
+        to[at] += v0;
+        to[at + 1] += v1;
+        to[at + 2] += v2;
+        to[at + 3] += v3;
+    }
+
     /** Whether the cell has inflated to per-thread stripes (for tests and benchmarks). */
     final boolean inflated() {
         return STRIPE_REFS.getVolatile(block.stripes, at) != null;

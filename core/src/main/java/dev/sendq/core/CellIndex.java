@@ -95,13 +95,13 @@ final class CellIndex {
             HELD.setVolatile(held, j, (byte) (h ? 1 : 0));
         }
 
-        /** Cell j's ordinal under {@code g}; 0 for TOTAL. */
-        int ordinal(Grouping g, int j) {
+        /** The cells' ordinals under {@code g}, or {@code null} for TOTAL (one group, ordinal 0). */
+        int[] ordinals(Grouping g) {
             return switch (g) {
-                case TOTAL -> 0;
-                case ACCOUNT -> accountOrd[j];
-                case ACCOUNT_CAMPAIGN -> campaignOrd[j];
-                case ISP -> ispOrd[j];
+                case TOTAL -> null;
+                case ACCOUNT -> accountOrd;
+                case ACCOUNT_CAMPAIGN -> campaignOrd;
+                case ISP -> ispOrd;
             };
         }
     }

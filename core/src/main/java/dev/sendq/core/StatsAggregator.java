@@ -246,12 +246,13 @@ final class StatsAggregator {
                 int[] ids = b.account;
                 int[] campaigns = b.campaign;
                 int[] ispOrds = b.ispOrd;
+                int[] ordinals = b.ordinals(grouping); // null for TOTAL: one group, 0
                 for (int j = 0; j < m; j++) {
                     if ((account != 0 && ids[j] != account) || (campaign != 0 && campaigns[j] != campaign)
                             || (!anyIsp && !isps[ispOrds[j]])) {
                         continue;
                     }
-                    int at = b.ordinal(grouping, j) * w;
+                    int at = ordinals == null ? 0 : ordinals[j] * w;
                     if (adder != null) {
                         adder.add(b, j, v, at);
                     } else {
