@@ -14,19 +14,23 @@ OUT=docs/benchmarks
 mkdir -p "$OUT"
 [ -f benchmarks/target/benchmarks.jar ] || mvn -B -q -DskipTests install
 JAR=benchmarks/target/benchmarks.jar
-COMMON=(-f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc)
+COMMON=(-wi 3 -w 1s -i 5 -r 1s -prof gc)
 only="${1:-}"
-run() { # name, args...
+run() { # name, args... (FORKS=n for more than one fork)
   local name=$1; shift
   if [ -z "$only" ] || [[ "$name" == "$only"* ]]; then
-    java -jar "$JAR" "$@" "${COMMON[@]}" -rf json -rff "$OUT/$name.json"
+    java -jar "$JAR" "$@" -f "${FORKS:-1}" "${COMMON[@]}" -rf json -rff "$OUT/$name.json"
   fi
 }
 run transition-1t CounterTransitionBenchmark -t 1
 run transition-2t CounterTransitionBenchmark -t 2
-run lifecycle LifecycleBenchmark
+run lifecycle 'LifecycleBenchmark.lifecycle'
+# One producer against one worker lands, fork by fork, in one of a few steady rates (how the
+# two threads share this VM's cores): 3 forks, each reported.
+FORKS=3 run lifecycle-pw 'LifecycleBenchmark.producersAndWorkers'
 run transition-cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
+run stats-floor StatsFloorBenchmark
 run rate-limit RateLimitBenchmark
 run hold HoldReleaseBenchmark
 run ages AgeQueryBenchmark
