@@ -210,8 +210,12 @@ final class StatsAggregator {
             if (values.length < groups * w) {
                 values = new long[Math.max(values.length * 2, groups * w)];
             }
-            for (int g = 0; g < groups; g++) {
-                System.arraycopy(columns.identity, 0, values, g * w, w);
+            if (columns.allSum) {
+                Arrays.fill(values, 0, groups * w, 0L); // every identity is 0
+            } else {
+                for (int g = 0; g < groups; g++) {
+                    System.arraycopy(columns.identity, 0, values, g * w, w);
+                }
             }
             String isp = filter.isp();
             String ispEcho = isp;
