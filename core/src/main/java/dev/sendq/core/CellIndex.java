@@ -6,8 +6,10 @@ import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 
 /**
  * A sender's cells in creation order, with what every O(cells) query reads of each laid out
@@ -261,6 +263,46 @@ final class CellIndex {
             isps = o + 1;
         }
         return o;
+    }
+
+    /**
+     * Whether the cell at place {@code j} of {@code b} passes a filter: its account and campaign
+     * (0 = any) and, unless {@code isps} is {@code null}, its ISP (by ordinal, as
+     * {@link #matchIsps} marks them). Reads the dense ids only.
+     */
+    static boolean selected(Block b, int j, int account, int campaign, boolean[] isps) {
+        return (account == 0 || b.account[j] == account) && (campaign == 0 || b.campaign[j] == campaign)
+                && (isps == null || isps[b.ispOrd[j]]);
+    }
+
+    /**
+     * The published cells {@code s} selects, in creation order, found from the dense ids: a cell
+     * it does not select is never touched, so holding one campaign among 100,000 cells reads
+     * the id columns and that campaign's cells only. Any thread.
+     */
+    List<Cell> select(Selector s) {
+        int n = size; // first: the blocks and ordinals read after it cover n cells
+        Block[] bs = blocks;
+        boolean[] isps = null;
+        if (!s.isp().isEmpty()) {
+            int count = this.isps;
+            isps = new boolean[count];
+            if (matchIsps(s.isp(), count, isps) == null) {
+                return List.of(); // no cell has the ISP
+            }
+        }
+        List<Cell> out = new ArrayList<>();
+        for (Block b : bs) {
+            if (b == null || b.first >= n) {
+                break;
+            }
+            for (int j = 0, m = Math.min(b.capacity, n - b.first); j < m; j++) {
+                if (selected(b, j, s.accountId(), s.campaignId(), isps)) {
+                    out.add(b.cells[j]);
+                }
+            }
+        }
+        return out;
     }
 
     /** How many groups {@code g} has over the published cells (at least; read after size). */

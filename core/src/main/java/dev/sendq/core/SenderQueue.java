@@ -1086,9 +1086,8 @@ public final class SenderQueue {
             }
             HoldRule rule = new HoldRule(engine.nextRuleId(), id, canonical(selector), reason, checkedLabel, until);
             rules.add(rule);
-            for (int i = 0, n = cells.size(); i < n; i++) {
-                Cell c = cells.cell(i);
-                if (selector.matches(c.accountId, c.campaignId, c.isp) && c.ruleHolds++ == 0) {
+            for (Cell c : cells.select(selector)) {
+                if (c.ruleHolds++ == 0) {
                     c.heldFrom(now);
                     c.setHeldByRule(true);
                     ready.reschedule(c, now);
@@ -1197,9 +1196,8 @@ public final class SenderQueue {
     private HoldImpact countHoldable(Selector selector, boolean skipHeld) {
         long fromNew = 0;
         long fromRetry = 0;
-        for (int i = 0, n = cells.size(); i < n; i++) {
-            Cell c = cells.cell(i);
-            if (selector.matches(c.accountId, c.campaignId, c.isp) && !(skipHeld && c.heldByRule())) {
+        for (Cell c : cells.select(selector)) {
+            if (!(skipHeld && c.heldByRule())) {
                 fromNew += Math.max(0, c.sum(CellCounters.NEW));
                 fromRetry += Math.max(0, c.sum(CellCounters.RETRY));
             }
@@ -1226,9 +1224,8 @@ public final class SenderQueue {
     private void removeRule(HoldRule rule, long now) {
         rules.remove(rule);
         Selector s = rule.selector();
-        for (int i = 0, n = cells.size(); i < n; i++) {
-            Cell c = cells.cell(i);
-            if (s.matches(c.accountId, c.campaignId, c.isp) && --c.ruleHolds == 0) {
+        for (Cell c : cells.select(s)) {
+            if (--c.ruleHolds == 0) {
                 liftCell(c, now);
             }
         }
@@ -1269,11 +1266,7 @@ public final class SenderQueue {
         lock.lock();
         try {
             long now = begin();
-            for (int i = 0, n = cells.size(); i < n; i++) {
-                Cell c = cells.cell(i);
-                if (!selector.matches(c.accountId, c.campaignId, c.isp)) {
-                    continue;
-                }
+            for (Cell c : cells.select(selector)) {
                 count += drain(c.ready) + drain(c.held) + drain(c.retry);
                 while (!c.released.isEmpty()) {
                     count += drain(c.released.peekFirst());

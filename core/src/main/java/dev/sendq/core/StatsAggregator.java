@@ -240,20 +240,16 @@ final class StatsAggregator {
             int w = columns.width;
             long[] v = values;
             long[] c = cell;
-            boolean[] isps = ispMatch;
+            boolean[] isps = anyIsp ? null : ispMatch;
             CellAdder adder = columns.adder;
             for (CellIndex.Block b : blocks) {
                 if (b == null || b.first >= n) {
                     break;
                 }
                 int m = Math.min(b.capacity, n - b.first);
-                int[] ids = b.account;
-                int[] campaigns = b.campaign;
-                int[] ispOrds = b.ispOrd;
                 int[] ordinals = b.ordinals(grouping); // null for TOTAL: one group, 0
                 for (int j = 0; j < m; j++) {
-                    if ((account != 0 && ids[j] != account) || (campaign != 0 && campaigns[j] != campaign)
-                            || (!anyIsp && !isps[ispOrds[j]])) {
+                    if (!CellIndex.selected(b, j, account, campaign, isps)) {
                         continue;
                     }
                     int at = ordinals == null ? 0 : ordinals[j] * w;
