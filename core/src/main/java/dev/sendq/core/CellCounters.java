@@ -17,7 +17,10 @@ import java.lang.invoke.VarHandle;
 class CellCounters {
     /*
      * Concurrency: adaptive striping, in the spirit of LongAdder, but per cell rather than per
-     * counter, so that one transition (a decrement and an increment) touches one cache line.
+     * counter, so that one transition (a decrement and an increment) touches one cell's 64
+     * bytes. (Arrays are only 8-byte aligned, so those usually straddle two lines: the live
+     * slots share one, and EXPIRED and CANCELLED may share the next with a neighbour's first
+     * slots. A CAS compares values, not lines, so that sharing costs time, never correctness.)
      *
      * A cell starts with one stripe, `base`: its 8 longs (64 bytes) in the counts array of its
      * block in the sender's CellIndex, next to its neighbours', so that a query streams them (a

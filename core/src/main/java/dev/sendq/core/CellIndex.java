@@ -363,15 +363,29 @@ final class CellIndex {
         if (o != null && o.length >= groups) {
             return o;
         }
+        // Two queries may sort at once; each keeps the longer order, so a slower one with fewer
+        // groups does not replace a newer one (a lost store only costs a later query a sort).
         switch (g) {
             case TOTAL -> { }
-            case ACCOUNT -> accountOrder = o = accounts.sorted(groups);
-            case ACCOUNT_CAMPAIGN -> campaignOrder = o = campaigns.sorted(groups);
+            case ACCOUNT -> {
+                o = accounts.sorted(groups);
+                if (accountOrder.length < o.length) {
+                    accountOrder = o;
+                }
+            }
+            case ACCOUNT_CAMPAIGN -> {
+                o = campaigns.sorted(groups);
+                if (campaignOrder.length < o.length) {
+                    campaignOrder = o;
+                }
+            }
             case ISP -> {
                 String[] keys = ispOf;
                 o = identity(groups);
                 IntArrays.quickSort(o, (a, b) -> ISP_ORDER.compare(keys[a], keys[b]));
-                ispOrder = o;
+                if (ispOrder.length < o.length) {
+                    ispOrder = o;
+                }
             }
         }
         return o;

@@ -384,6 +384,8 @@ public final class SenderQueue {
     private Cell createCell(int accountId, int campaignId, String isp) {
         Cell c = new Cell(this, cells, accountId, campaignId, isp);
         c.ruleHolds = rules.matching(c);
+        // Unconditional: a cell made here and dropped unpublished (a refused duplicate) may have
+        // set the held flag of this place in the index, and the next cell made here overwrites it.
         c.setHeldByRule(c.ruleHolds > 0);
         if (c.ruleHolds > 0) {
             c.heldFrom(engine.now());
