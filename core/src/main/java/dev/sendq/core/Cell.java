@@ -33,12 +33,8 @@ final class Cell extends CellCounters {
     final ArrayDeque<MsgHeap> released = new ArrayDeque<>(0);
 
     private static final VarHandle REASONS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final int REASON_COUNT = RetryReason.values().length;
-    /**
-     * RETRY messages by {@link RetryReason}, allocated at the first deferral; written under the
-     * sender's lock (release), read by anyone (acquire). Their sum is the RETRY count when quiet.
-     */
-    private volatile long[] retryByReason;
+    /** Longs per cell in its block's {@link CellIndex.Block#reasons}: one per {@link RetryReason}. */
+    static final int REASON_COUNT = RetryReason.values().length;
 
     /** The live messages by enqueue minute and state; under the sender's lock. */
     final AgeHistogram ages = new AgeHistogram();
@@ -125,37 +121,37 @@ final class Cell extends CellCounters {
         ages.move(AgeHistogram.minute(m.enqueuedAt), from, to);
     }
 
+    /*
+     * The RETRY messages by reason live in the cell's block (CellIndex.Block.reasons), so that a
+     * retry-reason query streams them like the counters. Only the sender's lock holder writes
+     * them (release); anyone reads them (acquire). Their sum is the RETRY count when quiet.
+     */
+
     /** A message of this cell entered (+1) or left (-1) RETRY for {@code reason}; under the lock. */
     void countRetryReason(int reason, int delta) {
-        long[] a = retryByReason;
-        if (a == null) {
-            a = new long[REASON_COUNT];
-            retryByReason = a;
-        }
-        REASONS.setRelease(a, reason, a[reason] + delta);
+        long[] a = block.reasons;
+        int i = at * REASON_COUNT + reason;
+        REASONS.setRelease(a, i, a[i] + delta);
     }
 
     /** Every RETRY message left RETRY at once (a hold rule's lift); under the lock. */
     void clearRetryReasons() {
-        long[] a = retryByReason;
-        if (a != null) {
-            for (int r = 0; r < REASON_COUNT; r++) {
-                REASONS.setRelease(a, r, 0L);
-            }
+        for (int r = 0; r < REASON_COUNT; r++) {
+            REASONS.setRelease(block.reasons, at * REASON_COUNT + r, 0L);
         }
     }
 
     /**
-     * Adds the RETRY count per reason to {@code to[at .. at + reasons)}, each clamped at zero;
-     * nothing while a hold rule holds the cell (its RETRY messages count as HOLD). Any thread.
+     * Adds the RETRY count per reason of the cell at place {@code j} of {@code b} to
+     * {@code to[at .. at + reasons)}, each clamped at zero; nothing while a hold rule holds the
+     * cell (its RETRY messages count as HOLD). Reads the index only; any thread.
      */
-    void addRetryReasons(long[] to, int at) {
-        long[] a = retryByReason;
-        if (a == null || heldByRule()) {
+    static void addRetryReasons(CellIndex.Block b, int j, long[] to, int at) {
+        if (b.held(j)) {
             return;
         }
         for (int r = 0; r < REASON_COUNT; r++) {
-            to[at + r] += Math.max(0, (long) REASONS.getAcquire(a, r));
+            to[at + r] += Math.max(0, (long) REASONS.getAcquire(b.reasons, j * REASON_COUNT + r));
         }
     }
 

@@ -56,6 +56,8 @@ final class CellIndex {
         final long[][] stripes;
         /** 1 while a hold rule holds cell j; volatile. */
         final byte[] held;
+        /** Cell j's RETRY messages by reason at {@code j * Cell.REASON_COUNT + reason} (see {@link Cell}). */
+        final long[] reasons;
         final Cell[] cells;
         final int[] account;
         final int[] campaign;
@@ -72,6 +74,7 @@ final class CellIndex {
             counts = new long[capacity * CellCounters.SLOTS];
             stripes = new long[capacity][];
             held = new byte[capacity];
+            reasons = new long[capacity * Cell.REASON_COUNT];
             cells = new Cell[capacity];
             account = new int[capacity];
             campaign = new int[capacity];

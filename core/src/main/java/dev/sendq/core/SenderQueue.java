@@ -1406,7 +1406,7 @@ public final class SenderQueue {
 
     private static final StatsAggregator.Combine[] AGE_COMBINE = ageCombine();
     private static final StatsAggregator.Columns RETRY_REASONS = new StatsAggregator.Columns(
-            (StatsAggregator.CellAdder) (b, j, to, at) -> b.cells[j].addRetryReasons(to, at),
+            Cell::addRetryReasons,
             RetryReason.values().length);
 
     private static StatsAggregator.Combine[] sums(int n) {
