@@ -170,6 +170,10 @@ final class CellIndex {
         ispOrds.defaultReturnValue(-1);
     }
 
+    private static int[] longer(int[] kept, int[] fresh) {
+        return fresh.length > kept.length ? fresh : kept;
+    }
+
     private static int[] identity(int n) {
         int[] o = new int[n];
         for (int i = 0; i < n; i++) {
@@ -370,25 +374,13 @@ final class CellIndex {
         // groups does not replace a newer one (a lost store only costs a later query a sort).
         switch (g) {
             case TOTAL -> { }
-            case ACCOUNT -> {
-                o = accounts.sorted(groups);
-                if (accountOrder.length < o.length) {
-                    accountOrder = o;
-                }
-            }
-            case ACCOUNT_CAMPAIGN -> {
-                o = campaigns.sorted(groups);
-                if (campaignOrder.length < o.length) {
-                    campaignOrder = o;
-                }
-            }
+            case ACCOUNT -> accountOrder = longer(accountOrder, o = accounts.sorted(groups));
+            case ACCOUNT_CAMPAIGN -> campaignOrder = longer(campaignOrder, o = campaigns.sorted(groups));
             case ISP -> {
                 String[] keys = ispOf;
                 o = identity(groups);
                 IntArrays.quickSort(o, (a, b) -> ISP_ORDER.compare(keys[a], keys[b]));
-                if (ispOrder.length < o.length) {
-                    ispOrder = o;
-                }
+                ispOrder = longer(ispOrder, o);
             }
         }
         return o;
