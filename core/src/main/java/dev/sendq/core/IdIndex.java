@@ -1,62 +1,297 @@
 package dev.sendq.core;
 
-import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import it.unimi.dsi.fastutil.HashCommon;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Every message of the engine by id: 64 stripes, each a fastutil open-addressing map guarded by
- * its own monitor. No boxing, so a lookup allocates nothing. Callers may hold a sender's lock
- * when they call in; the index never calls out, so the lock order is sender, then stripe.
+ * Every message of the engine by id, in segments of open-addressing tables of {@link Msg}s
+ * (linear probing, no boxing: the key is the message's own {@code id}).
+ *
+ * <p><b>Who pays what.</b> A message is inserted by its producer and removed by whichever
+ * thread ends it, usually a delivery worker on another core. So the two sides share as little as
+ * possible:
+ * <ul>
+ *   <li><b>Insert</b> takes its segment's lock (producers of one segment serialize; workers never
+ *       take it), probes for the id, and writes the message into the first free slot, recording
+ *       the slot in {@link Msg#slot}.</li>
+ *   <li><b>Remove</b> is lock-free: one CAS of the message's own slot from the message to a
+ *       tombstone, plus a count in a line only removers write. The worker touches one line of
+ *       the producer's, the slot's, instead of a lock word, a map's fields and its arrays.</li>
+ *   <li><b>Get</b> is lock-free: it probes from the id's home slot to the first empty one.</li>
+ * </ul>
+ *
+ * <p><b>Why the probing stays right without a lock.</b> A slot only ever goes empty → message,
+ * message → tombstone (remove), tombstone → message (an insert reuses it, under the lock) or
+ * message → moved (a resize). It never goes back to empty, so every message's probe path from
+ * its home slot stays non-empty for as long as the table is current, and a lock-free get finds
+ * every message that is in it. A remove compares against the message itself, so a stale
+ * {@code slot} or a slot reused by another message can never remove the wrong one: the CAS
+ * fails and the remove takes the slow path.
+ *
+ * <p><b>Resizing</b> happens under the segment's lock, when an insert would fill more than half
+ * of the table with messages and tombstones. It marks each old slot {@link #MOVED} by CAS as it
+ * copies the message, so a remove racing with it either wins first (the message is not copied)
+ * or fails and, under the lock, after the resize, removes the copy. A get that meets a moved
+ * slot waits for the resize, through the lock, and probes the new table. Tombstones are dropped
+ * by the copy; the new table is sized for four times the live messages, at least
+ * {@code minCapacity}, so it can shrink too.
+ *
+ * <p>Callers may hold a sender's lock when they call in; the index never calls out, so the lock
+ * order is sender, then segment.
  */
 final class IdIndex {
-    private static final int STRIPES = 64;
+    private static final int SEGMENTS = 64;
+    private static final int MIN_CAPACITY = 16;
+    /** Longs per segment in the counter arrays: 128 bytes, so that no two segments share a line. */
+    private static final int STRIDE = 16;
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private final Long2ObjectOpenHashMap<Msg>[] maps = new Long2ObjectOpenHashMap[STRIPES];
+    /** A removed message's slot: a probe goes on past it, an insert may reuse it. */
+    static final Msg TOMBSTONE = new Msg(Long.MIN_VALUE, null, null, 0, 0);
+    /** A slot copied into the segment's next table by a resize in progress. */
+    static final Msg MOVED = new Msg(Long.MIN_VALUE, null, null, 0, 0);
+
+    /** What {@link #find} returns when the id is not in the table, or when a resize moved it on. */
+    private static final int ABSENT = -1;
+    private static final int MOVING = -2;
+
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Msg[].class);
+    private static final VarHandle TABLE = MethodHandles.arrayElementVarHandle(Msg[][].class);
+    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final int segmentShift;
+    private final int minCapacity;
+    /** Each segment's current table; read with acquire, replaced only by a resize. */
+    private final Msg[][] tables;
+    private final ReentrantLock[] locks;
+    /**
+     * Written by inserts, under the segment's lock: at {@code s * STRIDE} the slots that are not
+     * empty (messages and tombstones), at {@code + 1} the messages ever inserted (released, for
+     * {@link #size}).
+     */
+    private final long[] inserts;
+    /** At {@code s * STRIDE}: the messages removed from segment {@code s}; written by removers. */
+    private final long[] removes;
 
     IdIndex() {
-        for (int i = 0; i < STRIPES; i++) {
-            maps[i] = new Long2ObjectOpenHashMap<>();
-        }
+        this(SEGMENTS, MIN_CAPACITY);
     }
 
-    private Long2ObjectOpenHashMap<Msg> map(long id) {
-        long h = id * 0x9E3779B97F4A7C15L;
-        return maps[(int) (h >>> 58)];
+    /**
+     * For tests: few segments and tiny tables make every path, resizes above all, run often.
+     *
+     * @param segments a power of two, at most 2^16
+     * @param minCapacity a power of two, at least 2: the smallest a table is ever made
+     */
+    IdIndex(int segments, int minCapacity) {
+        if (Integer.bitCount(segments) != 1 || segments > 1 << 16
+                || Integer.bitCount(minCapacity) != 1 || minCapacity < 2) {
+            throw new IllegalArgumentException("segments " + segments + ", minCapacity " + minCapacity);
+        }
+        this.segmentShift = 64 - Integer.numberOfTrailingZeros(segments);
+        this.minCapacity = minCapacity;
+        this.tables = new Msg[segments][];
+        this.locks = new ReentrantLock[segments];
+        for (int s = 0; s < segments; s++) {
+            tables[s] = new Msg[minCapacity];
+            locks[s] = new ReentrantLock();
+        }
+        this.inserts = new long[segments * STRIDE];
+        this.removes = new long[segments * STRIDE];
+    }
+
+    private static long hash(long id) {
+        return HashCommon.mix(id);
+    }
+
+    private int segment(long hash) {
+        // The top bits pick the segment; the low bits, which mix() makes independent of them,
+        // pick the home slot. (A shift by 64 is a shift by 0 in Java: one segment needs care.)
+        return segmentShift == 64 ? 0 : (int) (hash >>> segmentShift);
+    }
+
+    private Msg[] table(int s) {
+        return (Msg[]) TABLE.getAcquire(tables, s);
     }
 
     /** Adds the message; false (and nothing changes) if its id is taken. */
     boolean putIfAbsent(Msg m) {
-        Long2ObjectOpenHashMap<Msg> map = map(m.id);
-        synchronized (map) {
-            return map.putIfAbsent(m.id, m) == null;
+        long h = hash(m.id);
+        int s = segment(h);
+        ReentrantLock lock = locks[s];
+        lock.lock();
+        try {
+            for (;;) {
+                Msg[] t = table(s);
+                int mask = t.length - 1;
+                int i = (int) h & mask;
+                int free = -1;
+                for (;;) {
+                    Msg o = (Msg) SLOT.getAcquire(t, i);
+                    if (o == null) {
+                        break;
+                    }
+                    if (o == TOMBSTONE) {
+                        if (free < 0) {
+                            free = i; // reusable: only an insert, under this lock, changes a tombstone
+                        }
+                    } else if (o.id == m.id) {
+                        return false;
+                    }
+                    i = (i + 1) & mask;
+                }
+                if (free < 0) {
+                    int at = s * STRIDE;
+                    long used = inserts[at];
+                    if ((used + 1) * 2 > t.length) {
+                        resize(s, t);
+                        continue;
+                    }
+                    inserts[at] = used + 1;
+                    free = i;
+                }
+                m.slot = free;
+                SLOT.setRelease(t, free, m); // publishes the message, and its slot, to lock-free readers
+                COUNT.setRelease(inserts, s * STRIDE + 1, inserts[s * STRIDE + 1] + 1);
+                return true;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
+    /** The message with this id, or null. Lock-free unless a resize of its segment is under way. */
     Msg get(long id) {
-        Long2ObjectOpenHashMap<Msg> map = map(id);
-        synchronized (map) {
-            return map.get(id);
+        long h = hash(id);
+        int s = segment(h);
+        for (;;) {
+            Msg[] t = table(s);
+            int i = find(t, h, id);
+            if (i >= 0) {
+                Msg o = (Msg) SLOT.getAcquire(t, i);
+                if (o.id == id && o != TOMBSTONE && o != MOVED) {
+                    return o;
+                } // else it changed since the probe: probe again
+            } else if (i == ABSENT) {
+                return null;
+            } else {
+                awaitResize(s); // and probe the new table
+            }
         }
+    }
+
+    /**
+     * Probes {@code t} from the home slot of {@code h}: the slot of the message with this id,
+     * {@link #ABSENT}, or {@link #MOVING} if a resize has moved the probe path on.
+     */
+    private static int find(Msg[] t, long h, long id) {
+        int mask = t.length - 1;
+        int i = (int) h & mask;
+        for (int n = 0; n <= mask; n++, i = (i + 1) & mask) {
+            Msg o = (Msg) SLOT.getAcquire(t, i);
+            if (o == null) {
+                return ABSENT;
+            }
+            if (o == MOVED) {
+                return MOVING;
+            }
+            if (o.id == id && o != TOMBSTONE) {
+                return i;
+            }
+        }
+        return ABSENT; // a full probe (cannot happen: a table is never more than half full)
     }
 
     boolean contains(long id) {
         return get(id) != null;
     }
 
+    /**
+     * Removes this very message, if it is in the index (another message with the same id is left
+     * alone). Lock-free: one CAS on its slot, unless a resize moved it.
+     */
     void remove(Msg m) {
-        Long2ObjectOpenHashMap<Msg> map = map(m.id);
-        synchronized (map) {
-            map.remove(m.id, m);
+        long h = hash(m.id);
+        int s = segment(h);
+        Msg[] t = table(s);
+        int i = m.slot;
+        if (i < t.length && SLOT.compareAndSet(t, i, m, TOMBSTONE)) {
+            COUNT.getAndAdd(removes, s * STRIDE, 1L);
+            return;
+        }
+        removeLocked(s, h, m);
+    }
+
+    /** The slow path: under the lock no resize is under way, so a probe of the table is final. */
+    private void removeLocked(int s, long h, Msg m) {
+        ReentrantLock lock = locks[s];
+        lock.lock();
+        try {
+            Msg[] t = table(s);
+            int i = find(t, h, m.id);
+            // The id is unique in the table: if its slot holds another message, m is gone already.
+            if (i >= 0 && SLOT.compareAndSet(t, i, m, TOMBSTONE)) {
+                COUNT.getAndAdd(removes, s * STRIDE, 1L);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    long size() {
-        long n = 0;
-        for (Long2ObjectOpenHashMap<Msg> map : maps) {
-            synchronized (map) {
-                n += map.size();
+    private void awaitResize(int s) {
+        ReentrantLock lock = locks[s];
+        lock.lock(); // the resizer holds it until the new table is published
+        lock.unlock();
+    }
+
+    /** Under the lock: copies the live messages of {@code old} into a fresh table, sized for them. */
+    private void resize(int s, Msg[] old) {
+        int live = 0;
+        for (int i = 0; i < old.length; i++) {
+            Msg o = (Msg) SLOT.getAcquire(old, i);
+            if (o != null && o != TOMBSTONE) {
+                live++;
             }
         }
+        // Four times the live messages: the next resize is at least a table's quarter of inserts away.
+        int capacity = (int) Math.max(minCapacity, HashCommon.nextPowerOfTwo(4L * live + 1));
+        Msg[] t = new Msg[capacity];
+        int mask = capacity - 1;
+        int used = 0;
+        for (int i = 0; i < old.length; i++) {
+            for (;;) {
+                Msg o = (Msg) SLOT.getAcquire(old, i);
+                if (o == null || o == TOMBSTONE) {
+                    break;
+                }
+                if (SLOT.compareAndSet(old, i, o, MOVED)) {
+                    int j = (int) hash(o.id) & mask;
+                    while (t[j] != null) {
+                        j = (j + 1) & mask;
+                    }
+                    t[j] = o;
+                    o.slot = j;
+                    used++;
+                    break;
+                } // else a remove tombstoned it just now: look again
+            }
+        }
+        inserts[s * STRIDE] = used;
+        TABLE.setRelease(tables, s, t); // the plain writes above happen-before any acquire of t
+    }
+
+    /** The messages in the index: exact when no insert or remove is in flight. */
+    long size() {
+        long n = 0;
+        for (int s = 0; s < tables.length; s++) {
+            n += (long) COUNT.getAcquire(inserts, s * STRIDE + 1) - (long) COUNT.getVolatile(removes, s * STRIDE);
+        }
         return n;
+    }
+
+    /** For tests: the capacity of the segment that holds {@code id}. */
+    int capacityFor(long id) {
+        return table(segment(hash(id))).length;
     }
 }

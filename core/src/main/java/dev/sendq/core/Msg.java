@@ -56,6 +56,12 @@ final class Msg implements MessageInfo {
     byte retryReason;
     /** The next (older) message of the sender's inbox; written before the push that publishes it. */
     Msg inboxNext;
+    /**
+     * Its slot in the {@link IdIndex} table that holds it: written under the index segment's lock
+     * before the slot publishes the message (and again by a resize), read by a lock-free remove,
+     * which tolerates a stale value.
+     */
+    int slot;
 
     Msg(long id, Cell cell, Object payload, long enqueuedAt, int attempts) {
         this.id = id;

@@ -1,0 +1,92 @@
+package dev.sendq.core;
+
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.jetbrains.lincheck.datastructures.Validate;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lincheck on {@link IdIndex}: inserts, lock-free gets and lock-free removes are linearizable
+ * against a map of ids, with one segment whose table starts at two slots, so that scenarios of
+ * a few operations already resize it, and a remove or a get can interleave with a resize's
+ * copy. The sequential specification is the index itself, run one operation at a time.
+ */
+@Tag("slow")
+class IdIndexLincheckTest {
+
+    @Param(name = "id", gen = IntGen.class, conf = "1:3")
+    public static class Ops {
+        private final IdIndex index = new IdIndex(1, 2);
+
+        /** An enqueue's insert of a new message: true if the id was free. */
+        @Operation
+        public boolean put(@Param(name = "id") int id) {
+            return index.putIfAbsent(new Msg(id, null, null, 0, 0));
+        }
+
+        /** Whether a message has the id. */
+        @Operation
+        public boolean get(@Param(name = "id") int id) {
+            Msg m = index.get(id);
+            if (m != null && m.id != id) {
+                throw new AssertionError("asked for " + id + ", found " + m.id);
+            }
+            return m != null;
+        }
+
+        /**
+         * The end of the message that has the id, found first as an operation by id does: the
+         * remove is of that very message, so a message put after the lookup is not touched.
+         * Nothing is returned, since two such ends can both find the same message.
+         */
+        @Operation
+        public void remove(@Param(name = "id") int id) {
+            Msg m = index.get(id);
+            if (m != null) {
+                index.remove(m);
+            }
+        }
+
+        /** Quiet: the count agrees with the ids found. */
+        @Validate
+        public void sizeWhenQuiet() {
+            int found = 0;
+            for (int id = 1; id <= 3; id++) {
+                if (index.get(id) != null) {
+                    found++;
+                }
+            }
+            if (index.size() != found) {
+                throw new AssertionError("size " + index.size() + " when quiet, but " + found + " ids are found");
+            }
+        }
+    }
+
+    @Test
+    void stress() {
+        new StressOptions()
+                .iterations(MessageLifecycleLincheckTest.scaled(30))
+                .invocationsPerIteration(1_000)
+                .threads(3)
+                .actorsPerThread(4)
+                .actorsBefore(3)
+                .actorsAfter(2)
+                .check(Ops.class);
+    }
+
+    @Test
+    void modelChecking() {
+        new ModelCheckingOptions()
+                .iterations(MessageLifecycleLincheckTest.scaled(30))
+                .invocationsPerIteration(300)
+                .threads(3)
+                .actorsPerThread(3)
+                .actorsBefore(3)
+                .actorsAfter(1)
+                .check(Ops.class);
+    }
+}
