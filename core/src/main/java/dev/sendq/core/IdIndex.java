@@ -152,8 +152,9 @@ final class IdIndex {
                     free = i;
                 }
                 m.slot = free;
-                SLOT.setRelease(t, free, m); // publishes the message, and its slot, to lock-free readers
+                // Counted before it is published, so that no remove of it is counted first (size()).
                 COUNT.setRelease(inserts, s * STRIDE + 1, inserts[s * STRIDE + 1] + 1);
+                SLOT.setRelease(t, free, m); // publishes the message, and its slot, to lock-free readers
                 return true;
             }
         } finally {
@@ -281,11 +282,28 @@ final class IdIndex {
         TABLE.setRelease(tables, s, t); // the plain writes above happen-before any acquire of t
     }
 
-    /** The messages in the index: exact when no insert or remove is in flight. */
+    /**
+     * The messages in the index: exact when no insert or remove is in flight; under churn, per
+     * segment, what it held at one moment of the call plus the inserts then in flight, never
+     * negative. Lock-free (it retries like a CAS loop).
+     * Per segment it reads the removes, then the inserts, then the removes again, until the two
+     * removes agree: every remove counted was of a message whose insert was counted before it
+     * was published, so the inserts read after cover them, and if no remove was counted in
+     * between, the segment held exactly that many when the inserts were read.
+     */
     long size() {
         long n = 0;
         for (int s = 0; s < tables.length; s++) {
-            n += (long) COUNT.getAcquire(inserts, s * STRIDE + 1) - (long) COUNT.getVolatile(removes, s * STRIDE);
+            long removed = (long) COUNT.getVolatile(removes, s * STRIDE);
+            for (;;) {
+                long inserted = (long) COUNT.getVolatile(inserts, s * STRIDE + 1);
+                long again = (long) COUNT.getVolatile(removes, s * STRIDE);
+                if (again == removed) {
+                    n += inserted - removed;
+                    break;
+                }
+                removed = again;
+            }
         }
         return n;
     }
