@@ -1,7 +1,5 @@
 package dev.sendq.core;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,32 +64,19 @@ public final class SenderQueue {
     /** The earliest instant at which maintenance has something to do; read without the lock. */
     private volatile long nextDeadline = Long.MAX_VALUE;
     /**
-     * Messages enqueued without the lock, newest first (a Treiber stack linked by
-     * {@link Msg#inboxNext}); the lock holder moves them all into their cells at the start of
-     * every locked operation ({@link #begin}).
+     * Messages enqueued without the lock, newest first; the lock holder moves them all into their
+     * cells at the start of every locked operation ({@link #begin}).
      */
-    private volatile Msg inbox;
+    private final MsgStack inbox = new MsgStack();
     /** Takers waiting on {@link #workOrDeadline}; written under the lock, read by lock-free enqueues. */
     private volatile int waitingTakers;
     /**
-     * Messages delivered or failed lock-free, newest first (linked like the inbox): the lock
-     * holder takes their age entries out of PROC ({@link #drainDeparted}).
+     * Messages delivered or failed lock-free, newest first: the lock holder takes their age
+     * entries out of PROC ({@link #drainDeparted}).
      */
-    private volatile Msg departed;
+    private final MsgStack departed = new MsgStack();
     /** Snapshots taken of this sender: the generation of the next one, minus one. */
     private final AtomicLong generation = new AtomicLong();
-
-    private static final VarHandle INBOX;
-    private static final VarHandle DEPARTED;
-
-    static {
-        try {
-            INBOX = MethodHandles.lookup().findVarHandle(SenderQueue.class, "inbox", Msg.class);
-            DEPARTED = MethodHandles.lookup().findVarHandle(SenderQueue.class, "departed", Msg.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     SenderQueue(QueueEngine engine, int id) {
         this.engine = engine;
@@ -252,7 +237,7 @@ public final class SenderQueue {
             throw duplicate(messageId);
         }
         c.add(CellCounters.NEW, 1);
-        push(INBOX, m);
+        inbox.push(m);
         if (waitingTakers > 0) { // after the push (a full fence): see the waiting taker's count
             lock.lock();
             try {
@@ -280,31 +265,9 @@ public final class SenderQueue {
         }
     }
 
-    /** Pushes a message on a lock-free stack ({@link #inbox} or {@link #departed}). */
-    private void push(VarHandle stack, Msg m) {
-        Msg head;
-        do {
-            head = (Msg) stack.getVolatile(this);
-            m.inboxNext = head;
-        } while (!stack.compareAndSet(this, head, m));
-    }
-
-    /** Takes a whole lock-free stack, oldest message first (reversed from the pushes); under the lock. */
-    private Msg popAll(VarHandle stack) {
-        Msg m = (Msg) stack.getAndSet(this, (Msg) null);
-        Msg prev = null;
-        while (m != null) {
-            Msg next = m.inboxNext;
-            m.inboxNext = prev;
-            prev = m;
-            m = next;
-        }
-        return prev;
-    }
-
     /** Messages that left PROC lock-free: their age entries leave PROC; under the lock. */
     private void drainDeparted() {
-        for (Msg m = popAll(DEPARTED); m != null; ) {
+        for (Msg m = departed.popAll(); m != null; ) {
             Msg next = m.inboxNext;
             m.inboxNext = null;
             m.cell.ages.move(AgeHistogram.minute(m.enqueuedAt), CellCounters.PROC, -1);
@@ -314,7 +277,7 @@ public final class SenderQueue {
 
     /** Moves the inbox's messages into their cells' ready lists, oldest first; under the lock. */
     private void drainInbox(long now) {
-        for (Msg m = popAll(INBOX); m != null; ) {
+        for (Msg m = inbox.popAll(); m != null; ) {
             Msg next = m.inboxNext;
             m.inboxNext = null;
             Cell c = m.cell;
@@ -458,7 +421,7 @@ public final class SenderQueue {
                         : TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.min(next - now, Long.MAX_VALUE / 2_000_000)));
                 waitingTakers++; // volatile: a lock-free enqueue that misses this has pushed already
                 try {
-                    if (inbox == null) {
+                    if (inbox.isEmpty()) {
                         workOrDeadline.awaitNanos(Math.min(remaining, untilEvent));
                     }
                 } finally {
@@ -739,10 +702,10 @@ public final class SenderQueue {
      */
     private long begin() {
         long now = engine.now();
-        if (inbox != null) {
+        if (!inbox.isEmpty()) {
             drainInbox(now);
         }
-        if (departed != null) {
+        if (!departed.isEmpty()) {
             drainDeparted();
         }
         if (now >= nextDeadline) {
@@ -827,7 +790,7 @@ public final class SenderQueue {
         engine.index.remove(m);
         m.cell.move(CellCounters.PROC, outcomeSlot);
         engine.fire(m, t, MessageState.PROC, null);
-        push(DEPARTED, m); // its age entry leaves PROC at the next locked operation
+        departed.push(m); // its age entry leaves PROC at the next locked operation
     }
 
     /** PROC to RETRY due at {@code dueAt} (or the policy's backoff), or gone as EXPIRED. */

@@ -54,7 +54,7 @@ class LockFreeEnqueueTest {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.privateLookupIn(SenderQueue.class, MethodHandles.lookup());
-            INBOX = l.findVarHandle(SenderQueue.class, "inbox", Msg.class);
+            INBOX = l.findVarHandle(SenderQueue.class, "inbox", MsgStack.class);
             WAITING_TAKERS = l.findVarHandle(SenderQueue.class, "waitingTakers", int.class);
             NEXT_DEADLINE = l.findVarHandle(SenderQueue.class, "nextDeadline", long.class);
         } catch (ReflectiveOperationException e) {
@@ -68,7 +68,7 @@ class LockFreeEnqueueTest {
 
     /** Whether the sender's inbox holds messages that no locked operation has moved yet. */
     static boolean inboxHasMessages(SenderQueue q) {
-        return INBOX.getVolatile(q) != null;
+        return !((MsgStack) INBOX.get(q)).isEmpty();
     }
 
     /** Creates the cell (306, 4591, Gmail) with nothing in it: enqueued (under the lock) and cancelled. */
