@@ -22,16 +22,20 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Get</b> is lock-free: it probes from the id's home slot to the first empty one.</li>
  * </ul>
  *
- * <p><b>Why the probing stays right without a lock.</b> A slot only ever goes empty → message,
- * message → tombstone (remove), tombstone → message (an insert reuses it, under the lock) or
- * message → moved (a resize). It never goes back to empty, so every message's probe path from
- * its home slot stays non-empty for as long as the table is current, and a lock-free get finds
- * every message that is in it. A remove compares against the message itself, so a stale
- * {@code slot} or a slot reused by another message can never remove the wrong one: the CAS
- * fails and the remove takes the slow path.
+ * <p><b>Why the probing stays right without a lock.</b> Without the lock a slot only goes
+ * message → tombstone (remove); under it, empty → message and tombstone → message (insert),
+ * message → moved (resize), and tombstone → empty, but only for tombstones that lead to an empty
+ * slot ({@link #purge}). So every message's probe path from its home slot stays non-empty for as
+ * long as the table is current, and a lock-free get finds every message that is in it. A remove
+ * compares against the message itself, so a stale {@code slot} or a slot reused by another
+ * message can never remove the wrong one: the CAS fails and the remove takes the slow path.
  *
- * <p><b>Resizing</b> happens under the segment's lock, when an insert would fill more than half
- * of the table with messages and tombstones. It marks each old slot {@link #MOVED} by CAS as it
+ * <p><b>Room.</b> When an insert would fill more than half of the table with messages and
+ * tombstones, the segment first empties the tombstones it can in place (no allocation: a queue
+ * whose messages come and go in steady state never makes a new table), and resizes only if that
+ * leaves the table more than three-eighths full, or sixteen times too big.
+ *
+ * <p><b>Resizing</b> happens under the segment's lock. It marks each old slot {@link #MOVED} by CAS as it
  * copies the message, so a remove racing with it either wins first (the message is not copied)
  * or fails and, under the lock, after the resize, removes the copy. A get that meets a moved
  * slot waits for the resize, through the lock, and probes the new table. Tombstones are dropped
@@ -134,7 +138,7 @@ final class IdIndex {
                     }
                     if (o == TOMBSTONE) {
                         if (free < 0) {
-                            free = i; // reusable: only an insert, under this lock, changes a tombstone
+                            free = i; // reusable: a tombstone only changes under this lock
                         }
                     } else if (o.id == m.id) {
                         return false;
@@ -145,7 +149,7 @@ final class IdIndex {
                     int at = s * STRIDE;
                     long used = inserts[at];
                     if ((used + 1) * 2 > t.length) {
-                        resize(s, t);
+                        makeRoom(s, t);
                         continue;
                     }
                     inserts[at] = used + 1;
@@ -171,9 +175,9 @@ final class IdIndex {
             int i = find(t, h, id);
             if (i >= 0) {
                 Msg o = (Msg) SLOT.getAcquire(t, i);
-                if (o.id == id && o != TOMBSTONE && o != MOVED) {
+                if (o != null && o.id == id && o != TOMBSTONE && o != MOVED) {
                     return o;
-                } // else it changed since the probe: probe again
+                } // else it changed since the probe (removed, purged, reused or moved): probe again
             } else if (i == ABSENT) {
                 return null;
             } else {
@@ -246,6 +250,58 @@ final class IdIndex {
         lock.unlock();
     }
 
+    /**
+     * Under the lock, when an insert would fill more than half of {@code t}: first empties every
+     * tombstone that an empty slot follows (see {@link #purge}), which needs no new table; then
+     * resizes if that left too little room, or if the table is sixteen times too big for the
+     * messages in it.
+     */
+    private void makeRoom(int s, Msg[] t) {
+        int live = purge(s, t);
+        long used = inserts[s * STRIDE];
+        if (used * 8 > t.length * 3L || (t.length > minCapacity && live * 16L < t.length)) {
+            resize(s, t);
+        }
+    }
+
+    /**
+     * Under the lock: turns back into empty slots the tombstones that only lead to an empty slot,
+     * that is each run of tombstones that an empty slot follows, and updates the segment's count
+     * of non-empty slots. Returns the messages seen.
+     *
+     * <p>Why lock-free readers stay right: with the lock held no empty slot can fill, so a run's
+     * empty successor stays empty, and no message lies beyond it on any probe path through the
+     * run. A get that meets a slot emptied here stops one slot sooner than it would have, with
+     * the same answer. Removers only ever write over a message, never a tombstone.
+     */
+    private int purge(int s, Msg[] t) {
+        int mask = t.length - 1;
+        int empty = 0;
+        while (SLOT.getAcquire(t, empty) != null) {
+            empty++; // there is one: a table is at most half full
+        }
+        int live = 0;
+        int emptied = 0;
+        boolean beforeEmpty = true; // walking backwards from an empty slot
+        for (int k = 1; k < t.length; k++) {
+            int i = (empty - k) & mask;
+            Msg o = (Msg) SLOT.getAcquire(t, i);
+            if (o == null) {
+                beforeEmpty = true;
+            } else if (o == TOMBSTONE) {
+                if (beforeEmpty) {
+                    SLOT.setRelease(t, i, (Msg) null);
+                    emptied++;
+                }
+            } else {
+                live++; // a message, or a tombstone by now: either way not empty
+                beforeEmpty = false;
+            }
+        }
+        inserts[s * STRIDE] -= emptied;
+        return live;
+    }
+
     /** Under the lock: copies the live messages of {@code old} into a fresh table, sized for them. */
     private void resize(int s, Msg[] old) {
         int live = 0;
@@ -308,8 +364,8 @@ final class IdIndex {
         return n;
     }
 
-    /** For tests: the capacity of the segment that holds {@code id}. */
-    int capacityFor(long id) {
-        return table(segment(hash(id))).length;
+    /** For tests: the current table of the segment that holds {@code id}. */
+    Msg[] tableFor(long id) {
+        return table(segment(hash(id)));
     }
 }

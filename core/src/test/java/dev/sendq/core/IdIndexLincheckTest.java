@@ -1,5 +1,7 @@
 package dev.sendq.core;
 
+import java.util.HashSet;
+import java.util.Set;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
@@ -13,12 +15,13 @@ import org.junit.jupiter.api.Test;
  * Lincheck on {@link IdIndex}: inserts, lock-free gets and lock-free removes are linearizable
  * against a map of ids, with one segment whose table starts at two slots, so that scenarios of
  * a few operations already resize it, and a remove or a get can interleave with a resize's
- * copy. The sequential specification is the index itself, run one operation at a time.
+ * copy. The sequential specification is a set of ids ({@link SetOfIds}), so that a wrong
+ * answer is caught even when every interleaving would give it.
  */
 @Tag("slow")
 class IdIndexLincheckTest {
 
-    @Param(name = "id", gen = IntGen.class, conf = "1:3")
+    @Param(name = "id", gen = IntGen.class, conf = "1:5")
     public static class Ops {
         private final IdIndex index = new IdIndex(1, 2);
 
@@ -55,7 +58,7 @@ class IdIndexLincheckTest {
         @Validate
         public void sizeWhenQuiet() {
             int found = 0;
-            for (int id = 1; id <= 3; id++) {
+            for (int id = 1; id <= 5; id++) {
                 if (index.get(id) != null) {
                     found++;
                 }
@@ -63,6 +66,23 @@ class IdIndexLincheckTest {
             if (index.size() != found) {
                 throw new AssertionError("size " + index.size() + " when quiet, but " + found + " ids are found");
             }
+        }
+    }
+
+    /** The sequential specification: a set of ids, as a map's keys. */
+    public static class SetOfIds {
+        private final Set<Integer> ids = new HashSet<>();
+
+        public boolean put(int id) {
+            return ids.add(id);
+        }
+
+        public boolean get(int id) {
+            return ids.contains(id);
+        }
+
+        public void remove(int id) {
+            ids.remove(id);
         }
     }
 
@@ -75,6 +95,7 @@ class IdIndexLincheckTest {
                 .actorsPerThread(4)
                 .actorsBefore(3)
                 .actorsAfter(2)
+                .sequentialSpecification(SetOfIds.class)
                 .check(Ops.class);
     }
 
@@ -87,6 +108,7 @@ class IdIndexLincheckTest {
                 .actorsPerThread(3)
                 .actorsBefore(3)
                 .actorsAfter(1)
+                .sequentialSpecification(SetOfIds.class)
                 .check(Ops.class);
     }
 }
