@@ -17,8 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       take it), probes for the id, and writes the message into the first free slot, recording
  *       the slot in {@link Msg#slot}.</li>
  *   <li><b>Remove</b> is lock-free: one CAS of the message's own slot from the message to a
- *       tombstone, plus a count in a line only removers write. The worker touches one line of
- *       the producer's, the slot's, instead of a lock word, a map's fields and its arrays.</li>
+ *       tombstone, and nothing else (no count is kept: {@link #size} counts the slots). The
+ *       worker touches one line of the producer's, the slot's, instead of a lock word, a map's
+ *       fields and its arrays.</li>
  *   <li><b>Get</b> is lock-free: it probes from the id's home slot to the first empty one.</li>
  * </ul>
  *
@@ -48,7 +49,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class IdIndex {
     private static final int SEGMENTS = 64;
     private static final int MIN_CAPACITY = 16;
-    /** Longs per segment in the counter arrays: 128 bytes, so that no two segments share a line. */
+    /** Longs per segment in {@link #filled}: 128 bytes, so that no two segments' lock holders share a line. */
     private static final int STRIDE = 16;
 
     /** A removed message's slot: a probe goes on past it, an insert may reuse it. */
@@ -62,7 +63,6 @@ final class IdIndex {
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Msg[].class);
     private static final VarHandle TABLE = MethodHandles.arrayElementVarHandle(Msg[][].class);
-    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final int segmentShift;
     private final int minCapacity;
@@ -70,13 +70,10 @@ final class IdIndex {
     private final Msg[][] tables;
     private final ReentrantLock[] locks;
     /**
-     * Written by inserts, under the segment's lock: at {@code s * STRIDE} the slots that are not
-     * empty (messages and tombstones), at {@code + 1} the messages ever inserted (released, for
-     * {@link #size}).
+     * Per segment, at {@code s * STRIDE}: its slots that are not empty (messages and tombstones).
+     * Only the segment's lock holder reads or writes it.
      */
-    private final long[] inserts;
-    /** At {@code s * STRIDE}: the messages removed from segment {@code s}; written by removers. */
-    private final long[] removes;
+    private final long[] filled;
 
     IdIndex() {
         this(SEGMENTS, MIN_CAPACITY);
@@ -101,8 +98,7 @@ final class IdIndex {
             tables[s] = new Msg[minCapacity];
             locks[s] = new ReentrantLock();
         }
-        this.inserts = new long[segments * STRIDE];
-        this.removes = new long[segments * STRIDE];
+        this.filled = new long[segments * STRIDE];
     }
 
     private static long hash(long id) {
@@ -147,17 +143,15 @@ final class IdIndex {
                 }
                 if (free < 0) {
                     int at = s * STRIDE;
-                    long used = inserts[at];
+                    long used = filled[at];
                     if ((used + 1) * 2 > t.length) {
                         makeRoom(s, t);
                         continue;
                     }
-                    inserts[at] = used + 1;
+                    filled[at] = used + 1;
                     free = i;
                 }
                 m.slot = free;
-                // Counted before it is published, so that no remove of it is counted first (size()).
-                COUNT.setRelease(inserts, s * STRIDE + 1, inserts[s * STRIDE + 1] + 1);
                 SLOT.setRelease(t, free, m); // publishes the message, and its slot, to lock-free readers
                 return true;
             }
@@ -222,7 +216,6 @@ final class IdIndex {
         Msg[] t = table(s);
         int i = m.slot;
         if (i < t.length && SLOT.compareAndSet(t, i, m, TOMBSTONE)) {
-            COUNT.getAndAdd(removes, s * STRIDE, 1L);
             return;
         }
         removeLocked(s, h, m);
@@ -236,8 +229,8 @@ final class IdIndex {
             Msg[] t = table(s);
             int i = find(t, h, m.id);
             // The id is unique in the table: if its slot holds another message, m is gone already.
-            if (i >= 0 && SLOT.compareAndSet(t, i, m, TOMBSTONE)) {
-                COUNT.getAndAdd(removes, s * STRIDE, 1L);
+            if (i >= 0) {
+                SLOT.compareAndSet(t, i, m, TOMBSTONE); // fails if it is another message's slot
             }
         } finally {
             lock.unlock();
@@ -258,7 +251,7 @@ final class IdIndex {
      */
     private void makeRoom(int s, Msg[] t) {
         int live = purge(s, t);
-        long used = inserts[s * STRIDE];
+        long used = filled[s * STRIDE];
         if (used * 8 > t.length * 3L || (t.length > minCapacity && live * 16L < t.length)) {
             resize(s, t);
         }
@@ -298,7 +291,7 @@ final class IdIndex {
                 beforeEmpty = false;
             }
         }
-        inserts[s * STRIDE] -= emptied;
+        filled[s * STRIDE] -= emptied;
         return live;
     }
 
@@ -334,31 +327,24 @@ final class IdIndex {
                 } // else a remove tombstoned it just now: look again
             }
         }
-        inserts[s * STRIDE] = used;
+        filled[s * STRIDE] = used;
         TABLE.setRelease(tables, s, t); // the plain writes above happen-before any acquire of t
     }
 
     /**
-     * The messages in the index: exact when no insert or remove is in flight; under churn, per
-     * segment, what it held at one moment of the call plus the inserts then in flight, never
-     * negative. Lock-free (it retries like a CAS loop).
-     * Per segment it reads the removes, then the inserts, then the removes again, until the two
-     * removes agree: every remove counted was of a message whose insert was counted before it
-     * was published, so the inserts read after cover them, and if no remove was counted in
-     * between, the segment held exactly that many when the inserts were read.
+     * The messages in the index, counted slot by slot: O(capacity), about four slots per message
+     * at the last resize. Exact when no insert or remove is in flight; under churn each slot is
+     * counted as it is read. No count is kept, so that a remove stays a single CAS.
      */
     long size() {
         long n = 0;
         for (int s = 0; s < tables.length; s++) {
-            long removed = (long) COUNT.getVolatile(removes, s * STRIDE);
-            for (;;) {
-                long inserted = (long) COUNT.getVolatile(inserts, s * STRIDE + 1);
-                long again = (long) COUNT.getVolatile(removes, s * STRIDE);
-                if (again == removed) {
-                    n += inserted - removed;
-                    break;
+            Msg[] t = table(s);
+            for (int i = 0; i < t.length; i++) {
+                Msg o = (Msg) SLOT.getAcquire(t, i);
+                if (o != null && o != TOMBSTONE && o != MOVED) {
+                    n++;
                 }
-                removed = again;
             }
         }
         return n;

@@ -258,7 +258,12 @@ public final class QueueEngine {
         return m == null ? Optional.empty() : Optional.ofNullable(m.cell.sender.view(m));
     }
 
-    /** How many messages are in the engine, all senders and states. */
+    /**
+     * How many messages are in the engine, all senders and states: exact when no operation is
+     * in flight. It counts the id index slot by slot, O(messages) (a few slots per message), so
+     * that no count sits on every message's path; for figures per state or group, ask
+     * {@link SenderQueue#stats} instead, which costs O(cells).
+     */
     public long size() {
         return index.size();
     }
