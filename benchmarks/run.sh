@@ -23,11 +23,11 @@ run() { # name, args... (FORKS=n for more than one fork)
   fi
 }
 run transition-1t CounterTransitionBenchmark -t 1
-run transition-2t CounterTransitionBenchmark -t 2
+# Two threads land, fork by fork, in one of a few steady modes (how they share this VM's cores):
+# several forks, each reported, and the report judges by the median fork.
+FORKS=3 run transition-2t CounterTransitionBenchmark -t 2
 run lifecycle 'LifecycleBenchmark.lifecycle'
-# One producer against one worker lands, fork by fork, in one of a few steady rates (how the
-# two threads share this VM's cores): 3 forks, each reported.
-FORKS=3 run lifecycle-pw 'LifecycleBenchmark.producersAndWorkers'
+FORKS=5 run lifecycle-pw 'LifecycleBenchmark.producersAndWorkers'
 run transition-cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
 run stats-floor StatsFloorBenchmark

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,15 +43,37 @@ public final class Report {
             return params.getOrDefault(name, "");
         }
 
-        /** The mean of each fork's iterations of a secondary metric, in fork order; empty if unknown. */
+        /**
+         * The mean of each fork's iterations of a secondary metric (or of the score, for
+         * {@link #PRIMARY}), in fork order; empty if unknown.
+         */
         List<Double> forkMeans(String metric) {
             return forkMeans.getOrDefault(metric, List.of());
+        }
+
+        /**
+         * The median of the forks' means of {@code metric} (the score for {@link #PRIMARY}): with
+         * one fork, its mean. On this VM some benchmarks settle, fork by fork, in one of a few
+         * modes (how two threads land on the cores); the median fork is the figure such a
+         * bimodal result is judged by, the same way for every implementation.
+         */
+        double medianFork(String metric) {
+            List<Double> m = new ArrayList<>(forkMeans(metric));
+            if (m.isEmpty()) {
+                return PRIMARY.equals(metric) ? score : secondary.getOrDefault(metric, Double.NaN);
+            }
+            m.sort(null);
+            int k = m.size();
+            return k % 2 == 1 ? m.get(k / 2) : (m.get(k / 2 - 1) + m.get(k / 2)) / 2;
         }
 
         double alloc() {
             return secondary.getOrDefault("gc.alloc.rate.norm", Double.NaN);
         }
     }
+
+    /** The key of the score's own fork means in {@link Result#forkMeans}. */
+    static final String PRIMARY = "";
 
     final Path dir;
     final StringBuilder md = new StringBuilder();
@@ -98,6 +121,7 @@ public final class Report {
                 }
             }
             JsonNode pm = n.get("primaryMetric");
+            forks.put(PRIMARY, forkMeans(pm.get("rawData")));
             String name = n.get("benchmark").asString();
             out.add(new Result(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1),
                     n.get("threads").asInt(), params, number(pm.get("score")),
@@ -211,22 +235,28 @@ public final class Report {
         String[] cells = {"1", "1", "10000", "10000"};
         if (!t1.isEmpty() && !t2.isEmpty()) {
             for (int i = 0; i < 4; i++) {
-                double s = score(find(runs.get(i), T, "cells", cells[i], "impl", "SENDQ"));
-                double la = score(find(runs.get(i), T, "cells", cells[i], "impl", "LONG_ADDERS"));
-                double ala = score(find(runs.get(i), T, "cells", cells[i], "impl", "ATOMIC_LONG_ARRAY"));
-                double chm = Math.min(score(find(runs.get(i), T, "cells", cells[i], "impl", "CHM_ATOMIC_LONG_ARRAY")),
-                        score(find(runs.get(i), T, "cells", cells[i], "impl", "CHM_LONG_ADDERS")));
-                double lib = Math.min(score(find(runs.get(i), T, "cells", cells[i], "impl", "MICROMETER")),
-                        score(find(runs.get(i), T, "cells", cells[i], "impl", "PROMETHEUS")));
+                List<Result> run = runs.get(i);
+                String n = cells[i];
+                Result sr = find(run, T, "cells", n, "impl", "SENDQ");
+                double s = median(sr);
+                double la = median(find(run, T, "cells", n, "impl", "LONG_ADDERS"));
+                double ala = median(find(run, T, "cells", n, "impl", "ATOMIC_LONG_ARRAY"));
+                double chm = Math.min(median(find(run, T, "cells", n, "impl", "CHM_ATOMIC_LONG_ARRAY")),
+                        median(find(run, T, "cells", n, "impl", "CHM_LONG_ADDERS")));
+                double lib = Math.min(median(find(run, T, "cells", n, "impl", "MICROMETER")),
+                        median(find(run, T, "cells", n, "impl", "PROMETHEUS")));
+                int forks = sr == null ? 0 : sr.forkMeans(PRIMARY).size();
+                String how = forks > 1 ? String.format(Locale.ROOT, " (median of %d forks; sendq's forks: %s)", forks,
+                        forks(sr, PRIMARY)) : "";
                 target("transition, " + cols[i] + ": no slower than the faster JDK primitive", s <= Math.min(la, ala),
-                        String.format(Locale.ROOT, "sendq %.1f ns, LongAdders %.1f, AtomicLongArray %.1f", s, la, ala));
+                        String.format(Locale.ROOT, "sendq %.1f ns, LongAdders %.1f, AtomicLongArray %.1f", s, la, ala) + how);
                 target("transition, " + cols[i] + ": 3x faster than the map peers", chm / s >= 3,
                         String.format(Locale.ROOT, "%.1fx", chm / s));
                 target("transition, " + cols[i] + ": 10x faster than Micrometer and Prometheus", lib / s >= 10,
                         String.format(Locale.ROOT, "%.0fx", lib / s));
             }
-            double h1 = score(find(t1, T, "cells", "1", "impl", "SENDQ"));
-            double h2 = score(find(t2, T, "cells", "1", "impl", "SENDQ"));
+            double h1 = median(find(t1, T, "cells", "1", "impl", "SENDQ"));
+            double h2 = median(find(t2, T, "cells", "1", "impl", "SENDQ"));
             target("hot cell at 2 threads: per-thread throughput at least half of 1 thread's", h1 / h2 >= 0.5,
                     String.format(Locale.ROOT, "%.2f (%.1f ns at 1 thread, %.1f ns per thread at 2)", h1 / h2, h1, h2));
         }
@@ -250,14 +280,20 @@ public final class Report {
                         String.format(Locale.ROOT, "%.2fx (sendq %.0f ns, baseline %.0f ns)", x / s, s, x));
             }
         }
-        Result pwS = pw(life, "SENDQ");
         Result pwB = pw(life, "BASELINE");
-        if (pwS != null && pwB != null) {
-            double s = pwS.secondary().get("completed");
-            double x = pwB.secondary().get("completed");
-            target("producersAndWorkers: 2x the LinkedBlockingQueue baseline", s / x >= 2, String.format(Locale.ROOT,
-                    "%.2fx (delivered/s: sendq %s, baseline %s; per fork: sendq %s, baseline %s)", s / x, fmt(s), fmt(x),
-                    forks(pwS), forks(pwB)));
+        for (String impl : new String[] {"SENDQ", "SENDQ_CACHED_CLOCK"}) {
+            Result pwS = pw(life, impl);
+            if (pwS == null || pwB == null) {
+                continue;
+            }
+            double s = pwS.medianFork(COMPLETED);
+            double x = pwB.medianFork(COMPLETED);
+            double best = Collections.max(pwS.forkMeans(COMPLETED)) / Collections.max(pwB.forkMeans(COMPLETED));
+            target("producersAndWorkers" + (impl.equals("SENDQ") ? "" : ", on a `CachedClock`")
+                    + ": 2x the LinkedBlockingQueue baseline", s / x >= 2, String.format(Locale.ROOT,
+                    "%.2fx, median fork against median fork (delivered/s: sendq %s, baseline %s); fastest fork against "
+                    + "fastest: %.2fx; each fork: sendq %s, baseline %s", s / x, fmt(s), fmt(x), best,
+                    forks(pwS, COMPLETED), forks(pwB, COMPLETED)));
         }
         double worst = 0;
         double slowest = Double.MAX_VALUE;
@@ -324,10 +360,17 @@ public final class Report {
         return r != null && r.secondary().containsKey("completed") ? r : null;
     }
 
-    /** Each fork's mean delivered rate, as "a / b / c". */
-    private static String forks(Result r) {
+    private static final String COMPLETED = "completed";
+
+    /** The median fork's score (see {@link Result#medianFork}), or NaN. */
+    static double median(Result r) {
+        return r == null ? Double.NaN : r.medianFork(PRIMARY);
+    }
+
+    /** Each fork's mean of {@code metric}, as "a / b / c". */
+    private static String forks(Result r, String metric) {
         List<String> out = new ArrayList<>();
-        for (double v : r.forkMeans("completed")) {
+        for (double v : r.forkMeans(metric)) {
             out.add(fmt(v));
         }
         return out.isEmpty() ? "–" : String.join(" / ", out);
@@ -349,7 +392,9 @@ public final class Report {
         }
         md.append("## One counter transition\n\n`CounterTransitionBenchmark`: one state's count down and another's up on a cell "
                 + "(`hot` = one cell, `spread` = random cells out of 10,000; with 2 threads both threads share the cells). "
-                + "ns/op per thread; B/op = `gc.alloc.rate.norm`; the last columns divide each peer's time by sendq's.\n\n");
+                + "ns/op per thread; B/op = `gc.alloc.rate.norm`; the last columns divide each peer's time by sendq's. "
+                + "The 2-thread figures are the mean over all their forks; since each fork settles in one of a few modes "
+                + "on this VM, the Targets table judges them by the median fork instead, and lists sendq's forks.\n\n");
         md.append("| implementation | hot, 1 thr | hot, 2 thr | spread, 1 thr | spread, 2 thr | B/op | x sendq (hot 1 / hot 2 / spread 1 / spread 2) |\n");
         md.append("|---|---|---|---|---|---|---|\n");
         DefaultCategoryDataset ds = new DefaultCategoryDataset();
@@ -412,7 +457,7 @@ public final class Report {
             Result r = pw(life, impl);
             if (r != null) {
                 md.append("| producersAndWorkers, ").append(impl.toLowerCase(Locale.ROOT))
-                        .append(" (messages delivered/s, 1 producer + 1 worker; each fork's mean: ").append(forks(r))
+                        .append(" (messages delivered/s, 1 producer + 1 worker; each fork's mean: ").append(forks(r, COMPLETED))
                         .append(") | ").append(fmt(r.secondary().get("completed"))).append(" | | | | | | |\n");
             }
         }
