@@ -3,7 +3,7 @@
 # 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, compares transition
 # and lifecycle cost with the revision before issue 5 (compare.sh: builds it in a temporary
 # worktree, 2 alternating rounds), measures memory, and regenerates docs/benchmarks.md with its
-# charts. About 35 minutes on a quiet 2-core machine (31 min measured: ages 8, stats 7, before/after 7, hold 4).
+# charts. About 40 minutes on a quiet 2-core machine (ages 8, stats 7, before/after 7, transitions 8, hold 4).
 #
 #   benchmarks/run.sh            # everything
 #   benchmarks/run.sh adapter    # only the results whose name starts so, then the report
@@ -39,7 +39,7 @@ run adapter AdapterBenchmark
 run metrics MetricsScrapeBenchmark
 if [ -z "$only" ] || [[ "before" == "$only"* ]]; then
   # Transition and lifecycle cost against the revision before the operator's controls (issue 5).
-  benchmarks/compare.sh "${SENDQ_BEFORE:-772a501}" 2
+  benchmarks/compare.sh "${SENDQ_BEFORE:-772a501}" 3
 fi
 if [ -z "$only" ] || [[ "memory" == "$only"* ]]; then
   java -Djdk.attach.allowAttachSelf=true -cp "$JAR" dev.sendq.bench.MemoryFootprint "$OUT/memory.json"
