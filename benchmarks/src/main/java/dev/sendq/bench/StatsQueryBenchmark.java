@@ -12,8 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
@@ -154,17 +156,35 @@ public class StatsQueryBenchmark {
         return groupList(q.list, q.grouping);
     }
 
+    /** A message's group under {@code g}, as a list of its key's parts. */
+    static List<Object> key(Grouping g, int account, int campaign, String isp) {
+        return switch (g) {
+            case TOTAL -> List.of();
+            case ACCOUNT -> List.of(account);
+            case ACCOUNT_CAMPAIGN -> List.of(account, campaign);
+            case ISP -> List.of(isp);
+        };
+    }
+
+    /**
+     * The rows of a query's answer under {@code g}, for the queue the set-up makes: one per
+     * group that holds a message. With fewer messages than cells only the first
+     * {@code messages} cells do, so the two message counts can answer with different numbers of
+     * rows (the report compares like with like).
+     */
+    public static int rows(int cells, int messages, Grouping g) {
+        Set<List<Object>> groups = new HashSet<>();
+        for (int cell = 0; cell < Math.min(cells, messages); cell++) {
+            groups.add(key(g, Queue.account(cell), Queue.campaign(cell), Queue.isp(cell)));
+        }
+        return groups.size();
+    }
+
     /** The straightforward per-query grouping of a message list. */
     static List<StatsRow> groupList(List<Message> list, Grouping g) {
         Map<List<Object>, long[]> groups = new HashMap<>();
         for (Message m : list) {
-            List<Object> key = switch (g) {
-                case TOTAL -> List.of();
-                case ACCOUNT -> List.of(m.account());
-                case ACCOUNT_CAMPAIGN -> List.of(m.account(), m.campaign());
-                case ISP -> List.of(m.isp());
-            };
-            groups.computeIfAbsent(key, k -> new long[4])[m.state().ordinal()]++;
+            groups.computeIfAbsent(key(g, m.account(), m.campaign(), m.isp()), k -> new long[4])[m.state().ordinal()]++;
         }
         List<StatsRow> rows = new ArrayList<>(groups.size());
         for (Map.Entry<List<Object>, long[]> e : groups.entrySet()) {
