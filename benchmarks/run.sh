@@ -2,7 +2,7 @@
 # Runs the whole JMH suite in a short but honest configuration (1 fork, 3 x 1 s warm-up,
 # 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, compares transition
 # and lifecycle cost with the revision before issue 5 (compare.sh: builds it in a temporary
-# worktree, 2 alternating rounds), measures memory, and regenerates docs/benchmarks.md with its
+# worktree, 3 alternating rounds), measures memory, and regenerates docs/benchmarks.md with its
 # charts. About 40 minutes on a quiet 2-core machine (ages 8, stats 7, before/after 7, transitions 8, hold 4).
 #
 #   benchmarks/run.sh            # everything

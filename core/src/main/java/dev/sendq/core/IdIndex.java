@@ -32,9 +32,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * message can never remove the wrong one: the CAS fails and the remove takes the slow path.
  *
  * <p><b>Room.</b> When an insert would fill more than half of the table with messages and
- * tombstones, the segment first empties the tombstones it can in place (no allocation: a queue
- * whose messages come and go in steady state never makes a new table), and resizes only if that
- * leaves the table more than three-eighths full, or sixteen times too big.
+ * tombstones, the segment first empties the tombstones it can in place, without allocating,
+ * and resizes only if that leaves the table more than three-eighths full, or sixteen times too
+ * big. So a queue whose messages come and go in steady state rarely makes a new table (one
+ * stays only where tombstones shield live messages: in a table of 16 slots with 3 messages,
+ * about once per 25 inserts; with 1 message, as in one thread's lifecycle, not at all).
  *
  * <p><b>Resizing</b> happens under the segment's lock. It marks each old slot {@link #MOVED} by CAS as it
  * copies the message, so a remove racing with it either wins first (the message is not copied)
@@ -264,8 +266,8 @@ final class IdIndex {
      *
      * <p>Why lock-free readers stay right: with the lock held no empty slot can fill, so a run's
      * empty successor stays empty, and no message lies beyond it on any probe path through the
-     * run. A get that meets a slot emptied here stops one slot sooner than it would have, with
-     * the same answer. Removers only ever write over a message, never a tombstone.
+     * run. A get that meets a slot emptied here stops sooner than it would have (at most a
+     * run sooner), with the same answer. Removers only ever write over a message, never a tombstone.
      */
     private int purge(int s, Msg[] t) {
         int mask = t.length - 1;
@@ -332,9 +334,11 @@ final class IdIndex {
     }
 
     /**
-     * The messages in the index, counted slot by slot: O(capacity), about four slots per message
-     * at the last resize. Exact when no insert or remove is in flight; under churn each slot is
-     * counted as it is read. No count is kept, so that a remove stays a single CAS.
+     * The messages in the index, counted slot by slot: O(the tables' capacity), which is about
+     * four slots per message at the last resize, and may stay at a peak's size until inserts
+     * fill the table again. Exact when no insert or remove is in flight; under churn each slot
+     * is counted as it is read. No count is kept, so that a remove stays a single CAS. A resize
+     * under way is counted from the old table, where a moved slot stands for its message.
      */
     long size() {
         long n = 0;
@@ -342,8 +346,8 @@ final class IdIndex {
             Msg[] t = table(s);
             for (int i = 0; i < t.length; i++) {
                 Msg o = (Msg) SLOT.getAcquire(t, i);
-                if (o != null && o != TOMBSTONE && o != MOVED) {
-                    n++;
+                if (o != null && o != TOMBSTONE) {
+                    n++; // a moved slot's message is in the next table, which this count does not read
                 }
             }
         }

@@ -260,8 +260,9 @@ public final class QueueEngine {
 
     /**
      * How many messages are in the engine, all senders and states: exact when no operation is
-     * in flight. It counts the id index slot by slot, O(messages) (a few slots per message), so
-     * that no count sits on every message's path; for figures per state or group, ask
+     * in flight. It counts the id index slot by slot: O(the index's capacity), a few slots per
+     * message, or per message at the last peak until new messages fill the index again; no
+     * count sits on every message's path. For figures per state or group, ask
      * {@link SenderQueue#stats} instead, which costs O(cells).
      */
     public long size() {
