@@ -17,54 +17,17 @@ import java.util.Arrays;
  * matches the cell, readers report its NEW and RETRY as HOLD ({@link #readLive}): holding a
  * cell moves no message and no counter.
  */
-final class Cell extends CellCounters {
-    final SenderQueue sender;
-    final int accountId;
-    final int campaignId;
-    final String isp;
-
-    /** NEW messages, oldest first. */
-    final MsgList ready = new MsgList(MessageState.NEW);
-    /** Individually held messages. */
-    final MsgList held = new MsgList(MessageState.HOLD);
-    /** RETRY messages by due time; replaced by a fresh heap when a hold rule is lifted. */
-    MsgHeap retry = new MsgHeap(MessageState.RETRY);
-    /** Former retry heaps relabelled NEW when a hold rule was lifted, drained by take. */
-    final ArrayDeque<MsgHeap> released = new ArrayDeque<>(0);
-
+final class Cell extends CellWritten {
     private static final VarHandle REASONS = MethodHandles.arrayElementVarHandle(long[].class);
     /** Longs per cell in its block's {@link CellIndex.Block#reasons}: one per {@link RetryReason}. */
     static final int REASON_COUNT = RetryReason.values().length;
-
-    /** The live messages by enqueue minute and state; under the sender's lock. */
-    final AgeHistogram ages = new AgeHistogram();
-
-    /** Active hold rules matching this cell. */
-    int ruleHolds;
-    /** Time the cell spent held by rules before {@link #heldSince}; with it, the cell's held clock. */
-    private long heldTotal;
-    private long heldSince;
-
-    // Scheduling, guarded by the sender's lock.
-    static final Limiter[] NO_LIMITERS = {};
-    /** The rate limits whose selector matches this cell. */
-    Limiter[] limiters = NO_LIMITERS;
-    /** The limiter this cell waits on for a permit, or {@code null}; then it is in no ring or timer. */
-    Limiter parkedOn;
-    boolean inRing;
-    int timerIndex = -1;
-    long timerKey;
 
     /**
      * A cell at the next place of {@code index}; {@link CellIndex#add} publishes it (under the
      * sender's lock, before anything else is made there).
      */
     Cell(SenderQueue sender, CellIndex index, int accountId, int campaignId, String isp) {
-        super(index.nextBlock(), index.nextAt());
-        this.sender = sender;
-        this.accountId = accountId;
-        this.campaignId = campaignId;
-        this.isp = isp;
+        super(index.nextBlock(), index.nextAt(), sender, accountId, campaignId, isp);
     }
 
     /**
@@ -249,5 +212,82 @@ final class Cell extends CellCounters {
     @Override
     public String toString() {
         return "Cell[" + sender.id + "/" + accountId + "/" + campaignId + "/" + isp + "]";
+    }
+}
+
+/*
+ * A cell's layout, in three layers (HotSpot lays a superclass's fields out before a subclass's):
+ * what producers read on every enqueue (the counters' fields, then the key), padding, then what
+ * the sender's lock holder writes on every take. Without the padding a worker's take wrote a
+ * line that the producer's next enqueue read: whether it did depended on where the garbage
+ * collector put each cell and the objects beside it, so a producer against a worker ran at one
+ * of two speeds, about 1.2 or 4 M messages a second, switching at collections (see
+ * docs/performance.md). The front is padded by CellCountersPad.
+ */
+
+/** What any thread reads of a cell and nobody writes after construction: its key and its containers. */
+abstract class CellShared extends CellCounters {
+    final SenderQueue sender;
+    final int accountId;
+    final int campaignId;
+    final String isp;
+
+    /** NEW messages, oldest first. */
+    final MsgList ready = new MsgList(MessageState.NEW);
+    /** Individually held messages. */
+    final MsgList held = new MsgList(MessageState.HOLD);
+    /** Former retry heaps relabelled NEW when a hold rule was lifted, drained by take. */
+    final ArrayDeque<MsgHeap> released = new ArrayDeque<>(0);
+    /** The live messages by enqueue minute and state; under the sender's lock. */
+    final AgeHistogram ages = new AgeHistogram();
+
+    CellShared(CellIndex.Block block, int at, SenderQueue sender, int accountId, int campaignId, String isp) {
+        super(block, at);
+        this.sender = sender;
+        this.accountId = accountId;
+        this.campaignId = campaignId;
+        this.isp = isp;
+    }
+}
+
+/**
+ * 64 bytes between what producers read of a cell and what the lock holder writes. The int fills
+ * the gap that {@link CellShared}'s fields leave before the longs, which HotSpot would otherwise
+ * fill with one of the written fields.
+ */
+abstract class CellSharedPad extends CellShared {
+    @SuppressWarnings("unused")
+    private int q00;
+    @SuppressWarnings("unused")
+    private long q01, q02, q03, q04, q05, q06, q07, q08;
+
+    CellSharedPad(CellIndex.Block block, int at, SenderQueue sender, int accountId, int campaignId, String isp) {
+        super(block, at, sender, accountId, campaignId, isp);
+    }
+}
+
+/** What the sender's lock holder writes of a cell: scheduling, holds, the retry heap. */
+abstract class CellWritten extends CellSharedPad {
+    /** RETRY messages by due time; replaced by a fresh heap when a hold rule is lifted. */
+    MsgHeap retry = new MsgHeap(MessageState.RETRY);
+
+    /** Active hold rules matching this cell. */
+    int ruleHolds;
+    /** Time the cell spent held by rules before {@link #heldSince}; with it, the cell's held clock. */
+    long heldTotal;
+    long heldSince;
+
+    // Scheduling, guarded by the sender's lock.
+    static final Limiter[] NO_LIMITERS = {};
+    /** The rate limits whose selector matches this cell. */
+    Limiter[] limiters = NO_LIMITERS;
+    /** The limiter this cell waits on for a permit, or {@code null}; then it is in no ring or timer. */
+    Limiter parkedOn;
+    boolean inRing;
+    int timerIndex = -1;
+    long timerKey;
+
+    CellWritten(CellIndex.Block block, int at, SenderQueue sender, int accountId, int campaignId, String isp) {
+        super(block, at, sender, accountId, campaignId, isp);
     }
 }
