@@ -219,9 +219,9 @@ final class Cell extends CellWritten {
  * A cell's layout, in three layers (HotSpot lays a superclass's fields out before a subclass's):
  * what producers read on every enqueue (the counters' fields, then the key), padding, then what
  * the sender's lock holder writes on every take. Without the padding a worker's take wrote a
- * line that the producer's next enqueue read: whether it did depended on where the garbage
- * collector put each cell and the objects beside it, so a producer against a worker ran at one
- * of two speeds, about 1.2 or 4 M messages a second, switching at collections (see
+ * line that the producer's next enqueue read, on most placements of the cell and the objects
+ * the garbage collector puts beside it (its ready list above all): one producer against one
+ * worker ran 1.3 to 1.5 times slower (see
  * docs/performance.md). The front is padded by CellCountersPad.
  */
 
