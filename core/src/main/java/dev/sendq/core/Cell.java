@@ -216,13 +216,14 @@ final class Cell extends CellWritten {
 }
 
 /*
- * A cell's layout, in three layers (HotSpot lays a superclass's fields out before a subclass's):
- * what producers read on every enqueue (the counters' fields, then the key), padding, then what
- * the sender's lock holder writes on every take. Without the padding a worker's take wrote a
- * line that the producer's next enqueue read, on most placements of the cell and the objects
- * the garbage collector puts beside it (its ready list above all): one producer against one
- * worker ran 1.3 to 1.5 times slower (see
- * docs/performance.md). The front is padded by CellCountersPad.
+ * A cell's layout, in layers (HotSpot lays a superclass's fields out before a subclass's):
+ * what producers read on every enqueue (the counters' fields, then the key), 64 bytes of
+ * padding, then what the sender's lock holder writes on every take. Without the padding the
+ * ring flag that a take writes sat 8 bytes from the ISP that the next enqueue reads, and the
+ * cell's ready list (written on every take) was often placed by the collector right after
+ * the cell: one producer against one worker ran 1.3 to 1.5 times slower (see
+ * docs/performance.md). Padding the front of the cell too, against whatever object lies
+ * before it, was measured and made no difference.
  */
 
 /** What any thread reads of a cell and nobody writes after construction: its key and its containers. */
@@ -252,8 +253,8 @@ abstract class CellShared extends CellCounters {
 
 /**
  * 64 bytes between what producers read of a cell and what the lock holder writes. The int fills
- * the gap that {@link CellShared}'s fields leave before the longs, which HotSpot would otherwise
- * fill with one of the written fields.
+ * the gap, if any, that {@link CellShared}'s fields leave before the longs, which HotSpot would
+ * otherwise fill with one of the written fields.
  */
 abstract class CellSharedPad extends CellShared {
     @SuppressWarnings("unused")

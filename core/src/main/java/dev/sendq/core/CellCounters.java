@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  * outcomes, as reports move them), and otherwise a value within the updates in flight during
  * the call (it may even be transiently negative; callers clamp).
  */
-class CellCounters extends CellCountersPad {
+class CellCounters {
     /*
      * Concurrency: adaptive striping, in the spirit of LongAdder, but per cell rather than per
      * counter, so that one transition (a decrement and an increment) touches one cell's 64
@@ -251,18 +251,4 @@ class CellCounters extends CellCountersPad {
         x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
         return (int) (x ^ (x >>> 33));
     }
-}
-
-/**
- * Padding before a cell's fields: with the header and this, the first field of
- * {@link CellCounters} sits 64 bytes into the object, so it never shares a cache line with the
- * object before it, whatever the garbage collector puts there (often another cell's lists, which
- * the sender's lock holder writes on every take; producers read these fields on every enqueue).
- * The int fills the header's gap, so that no subclass field can move into it.
- */
-abstract class CellCountersPad {
-    @SuppressWarnings("unused")
-    private int p00;
-    @SuppressWarnings("unused")
-    private long p01, p02, p03, p04, p05, p06;
 }
