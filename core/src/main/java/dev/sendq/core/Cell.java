@@ -30,24 +30,6 @@ final class Cell extends CellWritten {
         super(index.nextBlock(), index.nextAt(), sender, accountId, campaignId, isp);
     }
 
-    /**
-     * The cell's held clock: milliseconds it has been held by rules, up to {@code now}. Under the
-     * lock; {@link #ruleHolds} and the two markers below change together.
-     */
-    long heldClock(long now) {
-        return ruleHolds > 0 ? heldTotal + Math.max(0, now - heldSince) : heldTotal;
-    }
-
-    /** A first rule holds the cell from {@code now}; under the lock, before raising ruleHolds. */
-    void heldFrom(long now) {
-        heldSince = now;
-    }
-
-    /** The last rule let go at {@code now}; under the lock, after lowering ruleHolds to 0. */
-    void releasedAt(long now) {
-        heldTotal += Math.max(0, now - heldSince);
-    }
-
     /** Whether a hold rule holds the cell (volatile; kept in the index, where queries read it). */
     boolean heldByRule() {
         return block.held(at);
@@ -220,10 +202,11 @@ final class Cell extends CellWritten {
  * what producers read on every enqueue (the counters' fields, then the key), 64 bytes of
  * padding, then what the sender's lock holder writes on every take. Without the padding the
  * ring flag that a take writes sat 8 bytes from the ISP that the next enqueue reads, and the
- * cell's ready list (written on every take) was often placed by the collector right after
- * the cell: one producer against one worker ran 1.3 to 1.5 times slower (see
- * docs/performance.md). Padding the front of the cell too, against whatever object lies
- * before it, was measured and made no difference.
+ * cell's ready list (written on every take), allocated right after the cell, shared the
+ * cell's last line. The padding protects what follows the cell's shared fields, not what
+ * precedes the cell. Measured with a front padding too, one producer against one worker ran
+ * 1.3 to 1.5 times faster in each of its two modes; the front padding measured no better in
+ * one A/B and was dropped (see docs/performance.md).
  */
 
 /** What any thread reads of a cell and nobody writes after construction: its key and its containers. */
@@ -275,8 +258,8 @@ abstract class CellWritten extends CellSharedPad {
     /** Active hold rules matching this cell. */
     int ruleHolds;
     /** Time the cell spent held by rules before {@link #heldSince}; with it, the cell's held clock. */
-    long heldTotal;
-    long heldSince;
+    private long heldTotal;
+    private long heldSince;
 
     // Scheduling, guarded by the sender's lock.
     static final Limiter[] NO_LIMITERS = {};
@@ -290,5 +273,23 @@ abstract class CellWritten extends CellSharedPad {
 
     CellWritten(CellIndex.Block block, int at, SenderQueue sender, int accountId, int campaignId, String isp) {
         super(block, at, sender, accountId, campaignId, isp);
+    }
+
+    /**
+     * The cell's held clock: milliseconds it has been held by rules, up to {@code now}. Under the
+     * lock; {@link #ruleHolds} and the two markers below change together.
+     */
+    long heldClock(long now) {
+        return ruleHolds > 0 ? heldTotal + Math.max(0, now - heldSince) : heldTotal;
+    }
+
+    /** A first rule holds the cell from {@code now}; under the lock, before raising ruleHolds. */
+    void heldFrom(long now) {
+        heldSince = now;
+    }
+
+    /** The last rule let go at {@code now}; under the lock, after lowering ruleHolds to 0. */
+    void releasedAt(long now) {
+        heldTotal += Math.max(0, now - heldSince);
     }
 }
