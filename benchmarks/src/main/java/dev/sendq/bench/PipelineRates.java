@@ -29,7 +29,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PipelineRates {
     static final int BACKLOG = 10_000;
+    /** Each thread publishes its count every this many events (a power of two). */
+    static final int PUBLISH_EVERY = 1024;
     static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
+    /**
+     * Set once the seconds are up. A static field, away from the counters: both threads read it
+     * on every iteration, so it must not share a line with anything they write.
+     */
+    private static volatile boolean stopped;
     private static final String USAGE =
             "usage: PipelineRates [seconds >= 1] [cells >= 1] [cached|system] [poll|block]";
 
@@ -88,23 +95,26 @@ public final class PipelineRates {
         QueueEngine engine = b.build();
         SenderQueue q = engine.addSender(1);
         AtomicLong backlog = new AtomicLong();
-        // Each counter has one writer; lazySet keeps its cost to a plain store.
+        // Each counter has one writer, which publishes it every PUBLISH_EVERY events: counting
+        // must not add a shared line per message to what it measures.
         AtomicLong delivered = new AtomicLong();
         AtomicLong emptyTakes = new AtomicLong();
         AtomicLong spins = new AtomicLong();
-        AtomicLong stopped = new AtomicLong(); // 1: both threads stop
 
         Thread producer = new Thread(() -> {
             long id = 0;
             long n = 0;
-            while (stopped.get() == 0) {
+            int cell = 0; // id % cells, without a division per message
+            while (!stopped) {
                 if (backlog.get() < BACKLOG) {
                     id++;
-                    int cell = (int) (id % cells);
+                    cell = cell + 1 == cells ? 0 : cell + 1;
                     q.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
                     backlog.incrementAndGet();
                 } else {
-                    spins.lazySet(++n);
+                    if ((++n & PUBLISH_EVERY - 1) == 0) {
+                        spins.lazySet(n);
+                    }
                     Thread.onSpinWait();
                 }
             }
@@ -114,14 +124,18 @@ public final class PipelineRates {
             long done = 0;
             long empty = 0;
             try {
-                while (stopped.get() == 0) {
+                while (!stopped) {
                     boolean took = block ? q.take(lease, 1, TimeUnit.MILLISECONDS) : q.take(lease);
                     if (took) {
                         engine.delivered(lease);
                         backlog.decrementAndGet();
-                        delivered.lazySet(++done);
+                        if ((++done & PUBLISH_EVERY - 1) == 0) {
+                            delivered.lazySet(done);
+                        }
                     } else {
-                        emptyTakes.lazySet(++empty);
+                        if ((++empty & PUBLISH_EVERY - 1) == 0) {
+                            emptyTakes.lazySet(empty);
+                        }
                     }
                 }
             } catch (InterruptedException e) {
@@ -144,7 +158,7 @@ public final class PipelineRates {
                     s, (now[0] - last[0]) / 1e6, (now[1] - last[1]) / 1e6, (now[2] - last[2]) / 1e6, backlog.get());
             last = now;
         }
-        stopped.set(1);
+        stopped = true;
         producer.join(5_000);
         worker.join(5_000);
         if (clock != null) {
