@@ -90,11 +90,16 @@ public class LifecycleBenchmark {
             long id = ids.incrementAndGet();
             int cell = (int) (id % CELLS);
             if (impl != Impl.BASELINE) {
-                sendq.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
+                LifecycleBenchmark.enqueue(sendq, id, cell);
             } else {
                 baseline.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length]);
             }
         }
+    }
+
+    /** Enqueues message {@code id} into cell {@code cell} of the benchmarks' layout (10 accounts, 5 ISPs). */
+    static void enqueue(SenderQueue q, long id, int cell) {
+        q.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
     }
 
     /** A worker's reusable lease. */

@@ -28,10 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code take(lease, 1, MILLISECONDS)}).
  */
 public final class PipelineRates {
-    static final int BACKLOG = 10_000;
+    /** The backlog the producer keeps, as in {@link LifecycleBenchmark}. */
+    static final int BACKLOG = LifecycleBenchmark.BACKLOG;
     /** Each thread publishes its count every this many events (a power of two). */
     static final int PUBLISH_EVERY = 1024;
-    static final String[] ISPS = {"Gmail", "Yahoo", "Microsoft", "Apple", "Other"};
     /**
      * Set once the seconds are up. A static field, away from the counters: both threads read it
      * on every iteration, so it must not share a line with anything they write.
@@ -87,6 +87,7 @@ public final class PipelineRates {
     }
 
     private static void run(int seconds, int cells, boolean cached, boolean block) throws InterruptedException {
+        stopped = false;
         CachedClock clock = cached ? CachedClock.start(Duration.ofMillis(1)) : null;
         QueueEngine.Builder b = QueueEngine.builder().leaseDuration(Duration.ofHours(1));
         if (clock != null) {
@@ -109,7 +110,7 @@ public final class PipelineRates {
                 if (backlog.get() < BACKLOG) {
                     id++;
                     cell = cell + 1 == cells ? 0 : cell + 1;
-                    q.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
+                    LifecycleBenchmark.enqueue(q, id, cell);
                     backlog.incrementAndGet();
                 } else {
                     if ((++n & PUBLISH_EVERY - 1) == 0) {
