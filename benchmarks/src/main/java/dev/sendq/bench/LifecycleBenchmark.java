@@ -92,7 +92,7 @@ public class LifecycleBenchmark {
             if (impl != Impl.BASELINE) {
                 LifecycleBenchmark.enqueue(sendq, id, cell);
             } else {
-                baseline.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length]);
+                LifecycleBenchmark.enqueue(baseline, id, cell);
             }
         }
     }
@@ -100,6 +100,11 @@ public class LifecycleBenchmark {
     /** Enqueues message {@code id} into cell {@code cell} of the benchmarks' layout (10 accounts, 5 ISPs). */
     static void enqueue(SenderQueue q, long id, int cell) {
         q.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length], null);
+    }
+
+    /** The same message into the baseline. */
+    static void enqueue(BaselineQueue q, long id, int cell) {
+        q.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length]);
     }
 
     /** A worker's reusable lease. */
