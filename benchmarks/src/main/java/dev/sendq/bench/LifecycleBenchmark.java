@@ -113,6 +113,24 @@ public class LifecycleBenchmark {
         final Lease lease = new Lease();
     }
 
+    /**
+     * The round trip of a cache line between two threads, measured right after each iteration
+     * (when both benchmark threads have stopped) and reported beside the rate as the secondary
+     * result {@code roundTripNs}: on a VM it decides the iteration's rate (docs/performance.md,
+     * "Why the forks split"). Set in the iteration's teardown, since JMH zeroes the field after
+     * the iteration's setup.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Placement {
+        public long roundTripNs;
+
+        @TearDown(Level.Iteration)
+        public void probe() throws InterruptedException {
+            roundTripNs = RoundTrip.measure(20_000);
+        }
+    }
+
     /** Messages a worker completed, reported by JMH as a rate. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -173,7 +191,7 @@ public class LifecycleBenchmark {
     @GroupThreads(1)
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    public void worker(Queues q, Worker w, Completed done) {
+    public void worker(Queues q, Worker w, Completed done, Placement p) {
         if (q.impl != Impl.BASELINE) {
             if (q.sendq.take(w.lease)) {
                 q.engine.delivered(w.lease);

@@ -7,9 +7,9 @@ import dev.sendq.core.SenderQueue;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One producer against one worker, outside JMH, printing each second's rates: what
@@ -51,10 +51,7 @@ public final class PipelineRates {
      */
     private static volatile boolean stopped;
     /** Set by the main thread for the probe; read by both threads on every iteration, like {@link #stopped}. */
-    private static volatile boolean pausing;
-    /** The value bounced by the probe, in the middle of its own array: no other field shares its lines. */
-    private static final AtomicLongArray BALL = new AtomicLongArray(32);
-    private static final int AT = 16;
+    private static final AtomicBoolean PAUSING = new AtomicBoolean();
     private static final String USAGE = "usage: PipelineRates [seconds >= 1] [cells >= 1] [cached|system] "
             + "[poll|block] [sendq|baseline]";
 
@@ -134,6 +131,7 @@ public final class PipelineRates {
         final AtomicInteger paused = new AtomicInteger();
         /** The probe's time for all its round trips, or -1 while it runs. */
         final AtomicLong probeNanos = new AtomicLong(-1);
+        final RoundTrip roundTrip = new RoundTrip();
         /** Whether the threads run sendq rather than the baseline. */
         final boolean onSendq;
 
@@ -147,7 +145,7 @@ public final class PipelineRates {
     private static void run(int seconds, int cells, boolean cached, boolean block, Impl impl)
             throws InterruptedException {
         stopped = false;
-        pausing = false;
+        PAUSING.set(false);
         CachedClock clock = cached ? CachedClock.start(Duration.ofMillis(1)) : null;
         QueueEngine.Builder b = QueueEngine.builder().leaseDuration(Duration.ofHours(1));
         if (clock != null) {
@@ -162,6 +160,7 @@ public final class PipelineRates {
         System.out.printf(Locale.ROOT, "%d cells, %s, %s clock, a worker that %s; backlog %,d%n", cells,
                 impl.name().toLowerCase(Locale.ROOT),
                 cached ? "cached" : "system", block ? "blocks up to 1 ms" : "polls", BACKLOG);
+        RoundTrip.measure(5 * ROUND_TRIPS); // compiles both ends of the probe before it is timed
         producer.start();
         worker.start();
         long[] last = new long[3];
@@ -186,18 +185,18 @@ public final class PipelineRates {
     }
 
     /**
-     * Pauses both threads, has them bounce {@link #BALL} {@link #ROUND_TRIPS} times and lets them
+     * Pauses both threads, has them bounce a value {@link #ROUND_TRIPS} times and lets them
      * go on; returns the mean round trip in nanoseconds.
      */
     private static long probe(Shared sh) throws InterruptedException {
         sh.probeNanos.set(-1);
         sh.paused.set(0);
-        pausing = true;
+        PAUSING.set(true);
         long nanos;
         while ((nanos = sh.probeNanos.get()) < 0) {
             Thread.sleep(1);
         }
-        pausing = false;
+        PAUSING.set(false);
         return nanos / ROUND_TRIPS;
     }
 
@@ -208,14 +207,9 @@ public final class PipelineRates {
         boolean onSendq = sh.onSendq;
         AtomicLong backlog = sh.backlog;
         while (!stopped) {
-            if (pausing) {
+            if (PAUSING.get()) {
                 sh.paused.incrementAndGet();
-                while (pausing) { // the probe's far end: answer each odd value with the next even one
-                    long v = BALL.get(AT);
-                    if ((v & 1) != 0) {
-                        BALL.set(AT, v + 1);
-                    }
-                }
+                sh.roundTrip.answer(PAUSING); // the probe's far end
             } else if (backlog.get() < BACKLOG) {
                 id++;
                 cell = cell + 1 == cells ? 0 : cell + 1;
@@ -242,10 +236,13 @@ public final class PipelineRates {
         try {
             while (!stopped) {
                 boolean took;
-                if (pausing) {
+                if (PAUSING.get()) {
                     sh.paused.incrementAndGet();
-                    sh.probeNanos.set(serve(sh));
-                    while (pausing) {
+                    while (sh.paused.get() < 2) {
+                        Thread.onSpinWait();
+                    }
+                    sh.probeNanos.set(sh.roundTrip.serve(ROUND_TRIPS)); // the probe's near end
+                    while (PAUSING.get()) {
                         Thread.onSpinWait();
                     }
                     continue;
@@ -274,24 +271,5 @@ public final class PipelineRates {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * The probe's near end, on the worker once both threads have paused: sets the ball to the
-     * next odd value and waits for the producer's even answer, {@link #ROUND_TRIPS} times.
-     */
-    private static long serve(Shared sh) {
-        while (sh.paused.get() < 2) {
-            Thread.onSpinWait();
-        }
-        long v = BALL.get(AT) | 1; // the next odd value (the ball rests even)
-        long start = System.nanoTime();
-        for (int i = 0; i < ROUND_TRIPS; i++, v += 2) {
-            BALL.set(AT, v);
-            while (BALL.get(AT) == v) {
-                Thread.onSpinWait();
-            }
-        }
-        return System.nanoTime() - start;
     }
 }

@@ -39,9 +39,15 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Report {
     /** One JMH result. */
     record Result(String benchmark, int threads, Map<String, String> params, double score, double error,
-                  String unit, Map<String, Double> secondary, Map<String, List<Double>> forkMeans) {
+                  String unit, Map<String, Double> secondary, Map<String, List<Double>> forkMeans,
+                  Map<String, List<Double>> iterations) {
         String param(String name) {
             return params.getOrDefault(name, "");
+        }
+
+        /** Every measured iteration's value of a secondary metric, fork after fork; empty if unknown. */
+        List<Double> iterations(String metric) {
+            return iterations.getOrDefault(metric, List.of());
         }
 
         /**
@@ -115,10 +121,21 @@ public final class Report {
             }
             Map<String, Double> sec = new LinkedHashMap<>();
             Map<String, List<Double>> forks = new LinkedHashMap<>();
+            Map<String, List<Double>> iterations = new LinkedHashMap<>();
             if (n.has("secondaryMetrics")) {
                 for (Map.Entry<String, JsonNode> e : n.get("secondaryMetrics").properties()) {
                     sec.put(e.getKey(), number(e.getValue().get("score")));
                     forks.put(e.getKey(), forkMeans(e.getValue().get("rawData")));
+                    List<Double> all = new ArrayList<>();
+                    JsonNode raw = e.getValue().get("rawData");
+                    if (raw != null) {
+                        for (JsonNode fork : raw) {
+                            for (JsonNode v : fork) {
+                                all.add(number(v));
+                            }
+                        }
+                    }
+                    iterations.put(e.getKey(), all);
                 }
             }
             JsonNode pm = n.get("primaryMetric");
@@ -126,7 +143,7 @@ public final class Report {
             String name = n.get("benchmark").asString();
             out.add(new Result(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1),
                     n.get("threads").asInt(), params, number(pm.get("score")),
-                    number(pm.get("scoreError")), pm.get("scoreUnit").asString(), sec, forks));
+                    number(pm.get("scoreError")), pm.get("scoreUnit").asString(), sec, forks, iterations));
             jvm = n.get("vmName").asString() + " " + n.get("jdkVersion").asString();
         }
         return out;
@@ -295,8 +312,9 @@ public final class Report {
             target("producersAndWorkers" + (impl.equals("SENDQ") ? "" : ", on a `CachedClock`")
                     + ": 2x the LinkedBlockingQueue baseline", s / x >= 2, String.format(Locale.ROOT,
                     "%.2fx, median fork against median fork (delivered/s: sendq %s, baseline %s); fastest fork against "
-                    + "fastest: %.2fx; each fork: sendq %s, baseline %s", s / x, fmt(s), fmt(x), best,
-                    forks(pwS, COMPLETED), forks(pwB, COMPLETED)));
+                    + "fastest: %.2fx; each fork (with the round trip between the cores measured before it): sendq %s, "
+                    + "baseline %s", s / x, fmt(s), fmt(x), best, placedForks(pwS), placedForks(pwB)));
+            samePlacement(impl, pwS, pwB);
         }
         double worst = 0;
         double worstSameRows = 0;
@@ -381,6 +399,74 @@ public final class Report {
     }
 
     private static final String COMPLETED = "completed";
+    /** The round trip of a cache line between two threads after each iteration (LifecycleBenchmark.Placement). */
+    private static final String ROUND_TRIP = "roundTripNs";
+    /**
+     * The placements of the two cores seen on this VM, by round trip (ns): lower and upper bound
+     * of each (about 35 ns, two threads of one core; about 60 to 70, one shared cache; about
+     * 330, apart); a round trip between them is none.
+     */
+    private static final double[][] PLACEMENTS = {{0, 45}, {45, 150}, {250, Double.MAX_VALUE}};
+
+    /** Each fork's delivered rate with its mean round trip, as "a (70 ns) / b (340 ns)". */
+    private static String placedForks(Result r) {
+        List<Double> rate = r.forkMeans(COMPLETED);
+        List<Double> rt = r.forkMeans(ROUND_TRIP);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < rate.size(); i++) {
+            out.add(fmt(rate.get(i)) + (i < rt.size() ? " (" + fmt(rt.get(i)) + " ns)" : ""));
+        }
+        return out.isEmpty() ? "–" : String.join(" / ", out);
+    }
+
+    /**
+     * The median delivered rate of the iterations after which the round trip was within
+     * {@code bounds}, and how many there were; NaN and 0 if none.
+     */
+    private static double[] placedMedian(Result r, double[] bounds) {
+        List<Double> rate = r.iterations(COMPLETED);
+        List<Double> rt = r.iterations(ROUND_TRIP);
+        List<Double> in = new ArrayList<>();
+        for (int i = 0; i < Math.min(rate.size(), rt.size()); i++) {
+            if (rt.get(i) >= bounds[0] && rt.get(i) < bounds[1]) {
+                in.add(rate.get(i));
+            }
+        }
+        if (in.isEmpty()) {
+            return new double[] {Double.NaN, 0};
+        }
+        in.sort(null);
+        int k = in.size();
+        return new double[] {k % 2 == 1 ? in.get(k / 2) : (in.get(k / 2 - 1) + in.get(k / 2)) / 2, k};
+    }
+
+    /**
+     * The producers-against-workers target judged only between iterations that ran with the two
+     * cores at the same distance (one of {@link #PLACEMENTS}): met if sendq's median is 2x the
+     * baseline's in every placement where both have iterations.
+     */
+    private void samePlacement(String impl, Result pwS, Result pwB) {
+        List<String> figures = new ArrayList<>();
+        boolean any = false;
+        boolean met = true;
+        for (double[] bounds : PLACEMENTS) {
+            double[] s = placedMedian(pwS, bounds);
+            double[] x = placedMedian(pwB, bounds);
+            String where = bounds[1] == Double.MAX_VALUE ? "round trip over " + (int) bounds[0] + " ns"
+                    : "round trip " + (int) bounds[0] + " to " + (int) bounds[1] + " ns";
+            if (Double.isNaN(s[0]) || Double.isNaN(x[0])) {
+                figures.add(where + ": no iterations of both");
+                continue;
+            }
+            any = true;
+            met &= s[0] / x[0] >= 2;
+            figures.add(String.format(Locale.ROOT, "%s: %.2fx (median iteration, sendq %s of %d, baseline %s of %d)",
+                    where, s[0] / x[0], fmt(s[0]), (int) s[1], fmt(x[0]), (int) x[1]));
+        }
+        target("producersAndWorkers" + (impl.equals("SENDQ") ? "" : ", on a `CachedClock`")
+                + ", iterations at the same round trip between the cores: 2x the baseline", any && met,
+                String.join("; ", figures) + (any ? "" : "; not judged"));
+    }
 
     /** The median fork's score (see {@link Result#medianFork}), or NaN. */
     static double median(Result r) {
