@@ -126,20 +126,12 @@ public final class Report {
                 for (Map.Entry<String, JsonNode> e : n.get("secondaryMetrics").properties()) {
                     sec.put(e.getKey(), number(e.getValue().get("score")));
                     forks.put(e.getKey(), forkMeans(e.getValue().get("rawData")));
-                    List<Double> all = new ArrayList<>();
-                    JsonNode raw = e.getValue().get("rawData");
-                    if (raw != null) {
-                        for (JsonNode fork : raw) {
-                            for (JsonNode v : fork) {
-                                all.add(number(v));
-                            }
-                        }
-                    }
-                    iterations.put(e.getKey(), all);
+                    iterations.put(e.getKey(), flatten(e.getValue().get("rawData")));
                 }
             }
             JsonNode pm = n.get("primaryMetric");
             forks.put(PRIMARY, forkMeans(pm.get("rawData")));
+            iterations.put(PRIMARY, flatten(pm.get("rawData")));
             String name = n.get("benchmark").asString();
             out.add(new Result(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1),
                     n.get("threads").asInt(), params, number(pm.get("score")),
@@ -147,6 +139,19 @@ public final class Report {
             jvm = n.get("vmName").asString() + " " + n.get("jdkVersion").asString();
         }
         return out;
+    }
+
+    /** Every iteration's value, fork after fork, from JMH's {@code rawData} (one array per fork). */
+    private static List<Double> flatten(JsonNode rawData) {
+        List<Double> all = new ArrayList<>();
+        if (rawData != null) {
+            for (JsonNode fork : rawData) {
+                for (JsonNode v : fork) {
+                    all.add(number(v));
+                }
+            }
+        }
+        return all;
     }
 
     /** The mean of each fork's iterations, from JMH's {@code rawData} (one array per fork). */
@@ -268,6 +273,10 @@ public final class Report {
                         forks(sr, PRIMARY)) : "";
                 target("transition, " + cols[i] + ": no slower than the faster JDK primitive", s <= Math.min(la, ala),
                         String.format(Locale.ROOT, "sendq %.1f ns, LongAdders %.1f, AtomicLongArray %.1f", s, la, ala) + how);
+                if (run == t2) {
+                    transitionSamePlacement(cols[i], sr, find(run, T, "cells", n, "impl", "LONG_ADDERS"),
+                            find(run, T, "cells", n, "impl", "ATOMIC_LONG_ARRAY"));
+                }
                 String medians = forks > 1 ? " (median forks)" : "";
                 target("transition, " + cols[i] + ": 3x faster than the map peers", chm / s >= 3,
                         String.format(Locale.ROOT, "%.1fx", chm / s) + medians);
@@ -408,6 +417,42 @@ public final class Report {
      */
     private static final double[][] PLACEMENTS = {{0, 45}, {45, 150}, {250, Double.MAX_VALUE}};
 
+    /** A placement's bounds in words. */
+    private static String where(double[] bounds) {
+        return bounds[1] == Double.MAX_VALUE ? "round trip over " + (int) bounds[0] + " ns"
+                : "round trip " + (int) bounds[0] + " to " + (int) bounds[1] + " ns";
+    }
+
+    /**
+     * A 2-thread transition target judged only between iterations at the same round trip
+     * between the cores: in each placement where sendq and a JDK primitive both have iterations,
+     * sendq's median iteration against the faster primitive's. Nothing if the run has no round
+     * trips (an older JSON).
+     */
+    private void transitionSamePlacement(String col, Result s, Result la, Result ala) {
+        if (s == null || s.iterations(ROUND_TRIP).isEmpty()) {
+            return;
+        }
+        List<String> figures = new ArrayList<>();
+        boolean any = false;
+        boolean met = true;
+        for (double[] bounds : PLACEMENTS) {
+            double[] sq = placedMedian(s, PRIMARY, bounds);
+            double[] a = placedMedian(la, PRIMARY, bounds);
+            double[] b = placedMedian(ala, PRIMARY, bounds);
+            double best = Math.min(Double.isNaN(a[0]) ? Double.MAX_VALUE : a[0], Double.isNaN(b[0]) ? Double.MAX_VALUE : b[0]);
+            if (Double.isNaN(sq[0]) || best == Double.MAX_VALUE) {
+                continue;
+            }
+            any = true;
+            met &= sq[0] <= best;
+            figures.add(String.format(Locale.ROOT, "%s: sendq %.1f ns (%d iterations), LongAdders %s (%d), "
+                    + "AtomicLongArray %s (%d)", where(bounds), sq[0], (int) sq[1], fmt(a[0]), (int) a[1], fmt(b[0]), (int) b[1]));
+        }
+        target("transition, " + col + ": no slower than the faster JDK primitive, iterations at the same round trip "
+                + "between the cores", any && met, any ? String.join("; ", figures) : "no placement with iterations of both");
+    }
+
     /** Each fork's delivered rate with its mean round trip, as "a (70 ns) / b (340 ns)". */
     private static String placedForks(Result r) {
         List<Double> rate = r.forkMeans(COMPLETED);
@@ -420,11 +465,14 @@ public final class Report {
     }
 
     /**
-     * The median delivered rate of the iterations after which the round trip was within
-     * {@code bounds}, and how many there were; NaN and 0 if none.
+     * The median of {@code metric} over the iterations after which the round trip was within
+     * {@code bounds}, and how many there were; NaN and 0 if none (or if {@code r} is null).
      */
-    private static double[] placedMedian(Result r, double[] bounds) {
-        List<Double> rate = r.iterations(COMPLETED);
+    private static double[] placedMedian(Result r, String metric, double[] bounds) {
+        if (r == null) {
+            return new double[] {Double.NaN, 0};
+        }
+        List<Double> rate = r.iterations(metric);
         List<Double> rt = r.iterations(ROUND_TRIP);
         List<Double> in = new ArrayList<>();
         for (int i = 0; i < Math.min(rate.size(), rt.size()); i++) {
@@ -450,10 +498,9 @@ public final class Report {
         boolean any = false;
         boolean met = true;
         for (double[] bounds : PLACEMENTS) {
-            double[] s = placedMedian(pwS, bounds);
-            double[] x = placedMedian(pwB, bounds);
-            String where = bounds[1] == Double.MAX_VALUE ? "round trip over " + (int) bounds[0] + " ns"
-                    : "round trip " + (int) bounds[0] + " to " + (int) bounds[1] + " ns";
+            double[] s = placedMedian(pwS, COMPLETED, bounds);
+            double[] x = placedMedian(pwB, COMPLETED, bounds);
+            String where = where(bounds);
             if (Double.isNaN(s[0]) || Double.isNaN(x[0])) {
                 figures.add(where + ": no iterations of both");
                 continue;

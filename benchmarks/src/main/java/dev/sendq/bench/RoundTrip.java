@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * 340 ns), which decides every two-thread figure (docs/performance.md, "Why the forks split").
  * The value rests even; the near end sets it odd, the far end answers with the next even one.
  */
-final class RoundTrip {
+public final class RoundTrip {
     private final AtomicLongArray ball = new AtomicLongArray(32);
     /** The middle of the array: no other field shares the value's lines. */
     private static final int AT = 16;
@@ -42,7 +42,7 @@ final class RoundTrip {
      * The mean round trip in nanoseconds between the calling thread and a thread started for
      * it, over {@code trips} round trips (after as many to warm both ends up).
      */
-    static long measure(int trips) throws InterruptedException {
+    public static long measure(int trips) throws InterruptedException {
         RoundTrip r = new RoundTrip();
         AtomicBoolean going = new AtomicBoolean(true);
         Thread far = new Thread(() -> r.answer(going), "round-trip");

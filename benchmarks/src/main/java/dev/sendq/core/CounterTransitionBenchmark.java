@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import dev.sendq.bench.RoundTrip;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,7 +22,9 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * One counter transition (one state's count down, another's up) on a cell, side by side with
@@ -135,9 +139,34 @@ public class CounterTransitionBenchmark {
         }
     }
 
+    /**
+     * The round trip of a cache line between two threads, measured by the first benchmark thread
+     * right after each iteration (the others have stopped by then) and reported as the secondary
+     * result {@code roundTripNs}: at 2 threads it decides a fork's figures on a VM
+     * (docs/performance.md, "Why the forks split"). Set in the iteration's teardown, since JMH
+     * zeroes the field after the iteration's setup; the other threads report 0, so the sum JMH
+     * reports is the one probe.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Placement {
+        public long roundTripNs;
+        private boolean first;
+
+        @Setup(Level.Trial)
+        public void which(ThreadParams t) {
+            first = t.getThreadIndex() == 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void probe() throws InterruptedException {
+            roundTripNs = first ? RoundTrip.measure(20_000) : 0;
+        }
+    }
+
     /** One transition from state {@code i % 4} to {@code (i + 1) % 4} on the next cell of the walk. */
     @Benchmark
-    public void transition(Cells c, Walk w) {
+    public void transition(Cells c, Walk w, Placement p) {
         int i = w.i++;
         int idx = w.cell[i & (w.cell.length - 1)];
         int from = i & 3;
