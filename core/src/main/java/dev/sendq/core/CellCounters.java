@@ -5,9 +5,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The counters of one cell: its messages per live state and its cumulative outcomes, updated
- * lock-free and without allocation by every transition, summed by readers. A cell holds fewer
- * than 2^31 messages in any one live state (each would take about 100 bytes of heap; 2^31 of
- * them, 200 GB).
+ * lock-free and without allocation by every transition, summed by readers.
  *
  * <p>Any thread may call any method. {@link #move}, {@link #add} are wait-free (a bounded number
  * of atomic instructions, whatever other threads do). {@link #sum} is wait-free and returns
@@ -36,15 +34,6 @@ class CellCounters {
      * copied, so no update can be lost: a quiet cell sums exactly. A count can look negative
      * only while a message's increment and decrement landed on different stripes and the reader
      * read them at different times; readers clamp.
-     *
-     * Packing: the live counts travel in pairs, NEW and PROC in one long (NEW the low 32 bits,
-     * PROC the high), RETRY and HOLD in the next, so that a take (NEW to PROC) and a hold of a
-     * retry (RETRY to HOLD) are one atomic add of (1 << 32) - 1 instead of two. A long holds
-     * low + (high << 32), and every update adds to it modulo 2^64, so a stripe's long may wrap and
-     * its halves mean nothing alone (the worker's stripe takes NEW below zero on every take);
-     * only the sum over base and stripes is decoded, into low = (int) sum and high = (sum - low)
-     * >> 32, which is exact while both true counts lie in [-2^31, 2^31). Outcomes are cumulative
-     * and unbounded, so they keep a long each (slots 2 and 3 of a cell's 8 longs are unused).
      *
      * Why not LongAdder per slot: four LongAdders inflate independently and a transition then
      * touches two padded cells far apart; 10,000 spread cells at 2 threads all end up inflated.
@@ -136,54 +125,29 @@ class CellCounters {
         // second, on the line this thread now owns, is a CAS: it fails only if another thread
         // wrote the line in between, which is how contention is seen.
         long[] s = stripes;
-        int wf = word(from);
-        int wt = word(to);
-        if (wf == wt) { // a pair's two halves: one atomic add, which cannot see contention
-            LONGS.getAndAdd(s == null ? base : s, s == null ? off + wf : offset(wf), unit(to) - unit(from));
-        } else if (s == null) {
-            LONGS.getAndAdd(base, off + wf, -unit(from));
-            if (!casAdd(base, off + wt, unit(to)) && ++contention >= INFLATE_AFTER) {
+        if (s == null) {
+            LONGS.getAndAdd(base, off + from, -1L);
+            if (!casAdd(base, off + to, 1) && ++contention >= INFLATE_AFTER) {
                 inflate();
             }
         } else {
-            int i = offset(wf);
-            LONGS.getAndAdd(s, i, -unit(from));
-            if (!casAdd(s, i - wf + wt, unit(to)) && ++contention >= REHASH_AFTER) {
+            int i = offset(from);
+            LONGS.getAndAdd(s, i, -1L);
+            if (!casAdd(s, i - from + to, 1) && ++contention >= REHASH_AFTER) {
                 contention = 0;
                 salt = mix((long) salt + 0x9E3779B9L);
             }
         }
     }
 
-    /** The long of a cell's 8 that holds {@code slot}: NEW and PROC share 0, RETRY and HOLD 1. */
-    private static int word(int slot) {
-        return slot >> (1 - (slot >> 2)); // without a branch: slot >> 1 below DELIVERED, slot from it
-    }
-
-    /** What one message in {@code slot} adds to its long: 1, or 1 << 32 for the high half of a pair. */
-    static long unit(int slot) {
-        return 1L << ((slot & ~(slot >> 2) & 1) << 5); // without a branch: odd live slots are high halves
-    }
-
-    /** {@code slot}'s count out of the sum of its long over base and stripes (see "Packing"). */
-    static long decode(long sum, int slot) {
-        if (slot >= DELIVERED) {
-            return sum;
-        }
-        long low = (int) sum;
-        return (slot & 1) == 0 ? low : (sum - low) >> 32;
-    }
-
     /** Adds {@code delta} to one slot. */
     final void add(int slot, long delta) {
         long[] s = stripes;
-        int w = word(slot);
-        long d = delta * unit(slot);
         if (s == null) {
-            if (!casAdd(base, off + w, d) && ++contention >= INFLATE_AFTER) {
+            if (!casAdd(base, off + slot, delta) && ++contention >= INFLATE_AFTER) {
                 inflate();
             }
-        } else if (!casAdd(s, offset(w), d) && ++contention >= REHASH_AFTER) {
+        } else if (!casAdd(s, offset(slot), delta) && ++contention >= REHASH_AFTER) {
             contention = 0;
             salt = mix((long) salt + 0x9E3779B9L);
         }
@@ -199,51 +163,38 @@ class CellCounters {
      * every stripe, read with acquire semantics (the stripes' reference with volatile ones).
      */
     static long sum(CellIndex.Block b, int j, int slot) {
-        int w = word(slot);
-        long v = (long) LONGS.getAcquire(b.counts, j * SLOTS + w);
+        long v = (long) LONGS.getAcquire(b.counts, j * SLOTS + slot);
         long[] s = b.anyInflated() ? (long[]) STRIPE_REFS.getVolatile(b.stripes, j) : null;
         if (s != null) {
-            for (int i = STRIDE + w; i < s.length - STRIDE; i += STRIDE) {
+            for (int i = STRIDE + slot; i < s.length - STRIDE; i += STRIDE) {
                 v += (long) LONGS.getAcquire(s, i);
             }
         }
-        return decode(v, slot);
+        return v;
     }
 
     /**
-     * Adds four slots {@code [from, from + 4)} ({@code from} is {@link #NEW} or
-     * {@link #DELIVERED}) of the cell at place {@code j} of block {@code b} to
-     * {@code to[at .. at + 4)}, each as {@link #sum(CellIndex.Block, int, int)} reads it and
+     * Adds four slots {@code [from, from + 4)} of the cell at place {@code j} of block {@code b}
+     * to {@code to[at .. at + 4)}, each as {@link #sum(CellIndex.Block, int, int)} reads it and
      * clamped at zero, with one look at the stripes for all four; with {@code heldAsHold} (for
      * the live slots NEW..HOLD of a cell a rule holds), NEW and RETRY are added to HOLD. What a
      * query adds per cell.
      */
     static void addFour(CellIndex.Block b, int j, int from, boolean heldAsHold, long[] to, int at) {
         long[] c = b.counts;
-        boolean live = from == NEW; // the two pairs, else the four outcome longs
-        int o = j * SLOTS + word(from);
+        int o = j * SLOTS + from;
         long v0 = (long) LONGS.getAcquire(c, o);
         long v1 = (long) LONGS.getAcquire(c, o + 1);
-        long v2 = live ? 0 : (long) LONGS.getAcquire(c, o + 2);
-        long v3 = live ? 0 : (long) LONGS.getAcquire(c, o + 3);
+        long v2 = (long) LONGS.getAcquire(c, o + 2);
+        long v3 = (long) LONGS.getAcquire(c, o + 3);
         long[] s = b.anyInflated() ? (long[]) STRIPE_REFS.getVolatile(b.stripes, j) : null;
         if (s != null) {
-            for (int i = STRIDE + word(from); i < s.length - STRIDE; i += STRIDE) {
+            for (int i = STRIDE + from; i < s.length - STRIDE; i += STRIDE) {
                 v0 += (long) LONGS.getAcquire(s, i);
                 v1 += (long) LONGS.getAcquire(s, i + 1);
-                if (!live) {
-                    v2 += (long) LONGS.getAcquire(s, i + 2);
-                    v3 += (long) LONGS.getAcquire(s, i + 3);
-                }
+                v2 += (long) LONGS.getAcquire(s, i + 2);
+                v3 += (long) LONGS.getAcquire(s, i + 3);
             }
-        }
-        if (live) {
-            long pair0 = v0;
-            long pair1 = v1;
-            v0 = decode(pair0, NEW);
-            v1 = decode(pair0, PROC);
-            v2 = decode(pair1, RETRY);
-            v3 = decode(pair1, HOLD);
         }
         v0 = Math.max(0, v0);
         v1 = Math.max(0, v1);
