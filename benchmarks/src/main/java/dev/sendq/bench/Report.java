@@ -321,7 +321,7 @@ public final class Report {
             target("producersAndWorkers" + (impl.equals("SENDQ") ? "" : ", on a `CachedClock`")
                     + ": 2x the LinkedBlockingQueue baseline", s / x >= 2, String.format(Locale.ROOT,
                     "%.2fx, median fork against median fork (delivered/s: sendq %s, baseline %s); fastest fork against "
-                    + "fastest: %.2fx; each fork (with the round trip between the cores measured before it): sendq %s, "
+                    + "fastest: %.2fx; each fork (with the mean round trip between the cores measured after its iterations): sendq %s, "
                     + "baseline %s", s / x, fmt(s), fmt(x), best, placedForks(pwS), placedForks(pwB)));
             samePlacement(impl, pwS, pwB);
         }
