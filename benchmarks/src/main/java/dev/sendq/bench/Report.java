@@ -69,9 +69,7 @@ public final class Report {
             if (m.isEmpty()) {
                 return PRIMARY.equals(metric) ? score : secondary.getOrDefault(metric, Double.NaN);
             }
-            m.sort(null);
-            int k = m.size();
-            return k % 2 == 1 ? m.get(k / 2) : (m.get(k / 2 - 1) + m.get(k / 2)) / 2;
+            return medianOf(m);
         }
 
         double alloc() {
@@ -483,9 +481,14 @@ public final class Report {
         if (in.isEmpty()) {
             return new double[] {Double.NaN, 0};
         }
-        in.sort(null);
-        int k = in.size();
-        return new double[] {k % 2 == 1 ? in.get(k / 2) : (in.get(k / 2 - 1) + in.get(k / 2)) / 2, k};
+        return new double[] {medianOf(in), in.size()};
+    }
+
+    /** The median of a non-empty list (the mean of the middle two for an even count); sorts it. */
+    static double medianOf(List<Double> values) {
+        values.sort(null);
+        int k = values.size();
+        return k % 2 == 1 ? values.get(k / 2) : (values.get(k / 2 - 1) + values.get(k / 2)) / 2;
     }
 
     /**
