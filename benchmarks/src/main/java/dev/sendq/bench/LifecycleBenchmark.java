@@ -6,7 +6,6 @@ import dev.sendq.core.QueueEngine;
 import dev.sendq.core.SenderQueue;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,8 +63,8 @@ public class LifecycleBenchmark {
         SenderQueue sendq;
         CachedClock clock;
         BaselineQueue baseline;
-        final AtomicLong ids = new AtomicLong();
-        final AtomicLong backlog = new AtomicLong();
+        /** The producers' backlog bound; only {@code producersAndWorkers} uses it. */
+        final Backlog backlog = new Backlog(BACKLOG);
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -86,8 +85,7 @@ public class LifecycleBenchmark {
             }
         }
 
-        void enqueue() {
-            long id = ids.incrementAndGet();
+        void enqueue(long id) {
             int cell = (int) (id % CELLS);
             if (impl != Impl.BASELINE) {
                 LifecycleBenchmark.enqueue(sendq, id, cell);
@@ -107,10 +105,27 @@ public class LifecycleBenchmark {
         q.enqueue(id, 1 + cell % 10, cell, ISPS[cell % ISPS.length]);
     }
 
-    /** A worker's reusable lease. */
+    /**
+     * A worker's reusable lease, and its side of the backlog; in the single-thread benchmarks,
+     * which are producer and worker at once, also the ids it enqueues.
+     */
     @State(Scope.Thread)
     public static class Worker {
         final Lease lease = new Lease();
+        long lastId;
+        /** Made by the first call, in the worker's own thread. */
+        Backlog.Worker backlog;
+    }
+
+    /**
+     * A producer's ids and its side of the backlog: fields of its own thread, so that counting
+     * writes no line the worker reads (see {@link Backlog}).
+     */
+    @State(Scope.Thread)
+    public static class Producer {
+        long lastId;
+        /** Made by the first call, in the producer's own thread. */
+        Backlog.Producer backlog;
     }
 
     /**
@@ -141,7 +156,7 @@ public class LifecycleBenchmark {
     /** enqueue, take, delivered: one message, start to end. */
     @Benchmark
     public long lifecycle(Queues q, Worker w) {
-        q.enqueue();
+        q.enqueue(++w.lastId);
         if (q.impl != Impl.BASELINE) {
             q.sendq.take(w.lease);
             q.engine.delivered(w.lease);
@@ -155,7 +170,7 @@ public class LifecycleBenchmark {
     /** enqueue, take, defer (due at once), take the retry, delivered. */
     @Benchmark
     public long lifecycleWithRetry(Queues q, Worker w) {
-        q.enqueue();
+        q.enqueue(++w.lastId);
         if (q.impl != Impl.BASELINE) {
             q.sendq.take(w.lease);
             q.engine.defer(w.lease, Duration.ZERO);
@@ -176,10 +191,14 @@ public class LifecycleBenchmark {
     @GroupThreads(1)
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    public void producer(Queues q) {
-        if (q.backlog.get() < BACKLOG) {
-            q.enqueue();
-            q.backlog.incrementAndGet();
+    public void producer(Queues q, Producer p) {
+        Backlog.Producer b = p.backlog;
+        if (b == null) {
+            b = p.backlog = q.backlog.producer();
+        }
+        if (!b.full()) {
+            q.enqueue(++p.lastId);
+            b.enqueued();
         } else {
             Thread.onSpinWait();
         }
@@ -192,17 +211,21 @@ public class LifecycleBenchmark {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     public void worker(Queues q, Worker w, Completed done, Placement p) {
+        Backlog.Worker b = w.backlog;
+        if (b == null) {
+            b = w.backlog = q.backlog.worker();
+        }
         if (q.impl != Impl.BASELINE) {
             if (q.sendq.take(w.lease)) {
                 q.engine.delivered(w.lease);
-                q.backlog.decrementAndGet();
+                b.delivered();
                 done.completed++;
             }
         } else {
             long id = q.baseline.take();
             if (id >= 0) {
                 q.baseline.delivered(id);
-                q.backlog.decrementAndGet();
+                b.delivered();
                 done.completed++;
             }
         }

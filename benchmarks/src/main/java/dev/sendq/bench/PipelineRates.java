@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One producer against one worker, outside JMH, printing each second's rates: what
  * {@code LifecycleBenchmark.producersAndWorkers} measures, seen over time instead of as one
  * figure per fork. The producer enqueues while the backlog is under 10,000 messages and spins
- * otherwise; the worker takes and delivers. Each line gives the messages delivered, the takes
+ * otherwise (a {@link Backlog}: the two threads share no line per message beyond the queue's own);
+ * the worker takes and delivers. Each line gives the messages delivered, the takes
  * that found nothing ready, and the producer's spins on a full backlog, per second, the backlog
  * at that moment, and the round trip of one cache line between the two threads.
  *
@@ -120,12 +121,13 @@ public final class PipelineRates {
         final SenderQueue sendq;
         final QueueEngine engine;
         final BaselineQueue baseline = new BaselineQueue();
-        /** Messages enqueued and not yet delivered. */
-        final AtomicLong backlog = new AtomicLong();
+        /** Keeps the producer ahead of the worker by {@link #BACKLOG}; its count of deliveries is the rate's. */
+        final Backlog backlog = new Backlog(BACKLOG);
         // Each counter has one writer, which publishes it every PUBLISH_EVERY events: counting
         // must not add a shared line per message to what it measures.
-        final AtomicLong delivered = new AtomicLong();
         final AtomicLong emptyTakes = new AtomicLong();
+        /** The producer's count of messages enqueued, set when it stops for the probe. */
+        final AtomicLong enqueued = new AtomicLong();
         final AtomicLong spins = new AtomicLong();
         /** Threads that have stopped for the probe. */
         final AtomicInteger paused = new AtomicInteger();
@@ -168,12 +170,12 @@ public final class PipelineRates {
         for (int s = 1; s <= seconds; s++) {
             Thread.sleep(Math.max(1, (t0 + s * 1_000_000_000L - System.nanoTime()) / 1_000_000));
             long roundTrip = probe(sh);
-            long[] now = {sh.delivered.get(), sh.emptyTakes.get(), sh.spins.get()};
+            long[] now = {sh.backlog.delivered(), sh.emptyTakes.get(), sh.spins.get()};
             System.out.printf(Locale.ROOT,
                     "%3d s: delivered %5.2f M/s, empty takes %5.2f M/s, producer spins %5.2f M/s, "
                             + "backlog %,6d, round trip %4d ns%n",
                     s, (now[0] - last[0]) / 1e6, (now[1] - last[1]) / 1e6, (now[2] - last[2]) / 1e6,
-                    sh.backlog.get(), roundTrip);
+                    sh.enqueued.get() - now[0], roundTrip);
             last = now;
         }
         stopped = true;
@@ -205,12 +207,13 @@ public final class PipelineRates {
         long n = 0;
         int cell = 0; // id % cells, without a division per message
         boolean onSendq = sh.onSendq;
-        AtomicLong backlog = sh.backlog;
+        Backlog.Producer backlog = sh.backlog.producer();
         while (!stopped) {
             if (PAUSING.get()) {
+                sh.enqueued.set(backlog.count()); // for the line the main thread prints
                 sh.paused.incrementAndGet();
                 sh.roundTrip.answer(PAUSING); // the probe's far end
-            } else if (backlog.get() < BACKLOG) {
+            } else if (!backlog.full()) {
                 id++;
                 cell = cell + 1 == cells ? 0 : cell + 1;
                 if (onSendq) {
@@ -218,7 +221,7 @@ public final class PipelineRates {
                 } else {
                     LifecycleBenchmark.enqueue(sh.baseline, id, cell);
                 }
-                backlog.incrementAndGet();
+                backlog.enqueued();
             } else {
                 if ((++n & PUBLISH_EVERY - 1) == 0) {
                     sh.spins.lazySet(n);
@@ -230,7 +233,7 @@ public final class PipelineRates {
 
     private static void work(Shared sh, boolean block) {
         Lease lease = new Lease();
-        long done = 0;
+        Backlog.Worker backlog = sh.backlog.worker();
         long empty = 0;
         boolean onSendq = sh.onSendq;
         try {
@@ -250,21 +253,17 @@ public final class PipelineRates {
                     took = block ? sh.sendq.take(lease, 1, TimeUnit.MILLISECONDS) : sh.sendq.take(lease);
                     if (took) {
                         sh.engine.delivered(lease);
-                        sh.backlog.decrementAndGet();
+                        backlog.delivered();
                     }
                 } else {
                     long id = sh.baseline.take();
                     took = id >= 0;
                     if (took) {
                         sh.baseline.delivered(id);
-                        sh.backlog.decrementAndGet();
+                        backlog.delivered();
                     }
                 }
-                if (took) {
-                    if ((++done & PUBLISH_EVERY - 1) == 0) {
-                        sh.delivered.lazySet(done);
-                    }
-                } else if ((++empty & PUBLISH_EVERY - 1) == 0) {
+                if (!took && (++empty & PUBLISH_EVERY - 1) == 0) {
                     sh.emptyTakes.lazySet(empty);
                 }
             }
