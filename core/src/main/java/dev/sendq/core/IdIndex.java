@@ -17,9 +17,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *       take it), probes for the id, and writes the message into the first free slot, recording
  *       the slot in {@link Msg#slot}.</li>
  *   <li><b>Remove</b> is lock-free: one CAS of the message's own slot from the message to a
- *       tombstone, and nothing else (no count is kept: {@link #size} counts the slots). The
- *       worker touches one line of the producer's, the slot's, instead of a lock word, a map's
- *       fields and its arrays.</li>
+ *       tombstone, and nothing else (no count is kept: {@link #size} counts the slots).</li>
+ *   <li><b>An ended message is as good as removed.</b> A message whose state word holds an
+ *       outcome ({@link Msg#GONE} and up) is skipped by every lookup, does not count in
+ *       {@link #size}, gives its id up to the next insert of that id and is dropped by a resize,
+ *       whether or not its slot still refers to it. So a worker that ends a message lock-free
+ *       does not write the index at all: the slot's line, which the producer wrote, would have
+ *       to cross to the worker's core and, on the producer's next insert nearby, back. Its slot
+ *       is emptied later, in a batch, by whichever thread runs {@link #unlink} (see
+ *       {@link Retirements}: usually the next producer, on whose core the line already is).</li>
  *   <li><b>Get</b> is lock-free: it probes from the id's home slot to the first empty one.</li>
  * </ul>
  *
@@ -103,8 +109,14 @@ final class IdIndex {
         this.filled = new long[segments * STRIDE];
     }
 
-    private static long hash(long id) {
+    /** The hash that places {@code id}: its segment and its home slot. */
+    static long hash(long id) {
         return HashCommon.mix(id);
+    }
+
+    /** Whether a slot's message has ended: it holds its slot no longer (only its own id is ever compared). */
+    private static boolean ended(Msg o) {
+        return Msg.phase(o.word()) >= Msg.GONE;
     }
 
     private int segment(long hash) {
@@ -139,7 +151,12 @@ final class IdIndex {
                             free = i; // reusable: a tombstone only changes under this lock
                         }
                     } else if (o.id == m.id) {
-                        return false;
+                        if (!ended(o)) {
+                            return false;
+                        }
+                        if (free < 0) {
+                            free = i; // an ended message's slot: see unlink for the race with it
+                        }
                     }
                     i = (i + 1) & mask;
                 }
@@ -171,9 +188,9 @@ final class IdIndex {
             int i = find(t, h, id);
             if (i >= 0) {
                 Msg o = (Msg) SLOT.getAcquire(t, i);
-                if (o != null && o.id == id && o != TOMBSTONE && o != MOVED) {
+                if (o != null && o.id == id && o != TOMBSTONE && o != MOVED && !ended(o)) {
                     return o;
-                } // else it changed since the probe (removed, purged, reused or moved): probe again
+                } // else it changed since the probe (ended, removed, purged, reused or moved): probe again
             } else if (i == ABSENT) {
                 return null;
             } else {
@@ -197,7 +214,7 @@ final class IdIndex {
             if (o == MOVED) {
                 return MOVING;
             }
-            if (o.id == id && o != TOMBSTONE) {
+            if (o.id == id && o != TOMBSTONE && !ended(o)) {
                 return i;
             }
         }
@@ -221,6 +238,23 @@ final class IdIndex {
             return;
         }
         removeLocked(s, h, m);
+    }
+
+    /**
+     * Empties the slot of a message that has ended (see the class comment), if it still holds it:
+     * one CAS of slot {@code slot} of the current table of the segment of {@code hash}, both read
+     * when the message ended. Lock-free, and never slower than that: if the slot no longer
+     * holds the message (an insert of its id reused the slot, or a resize dropped the message),
+     * there is nothing to do, and if a resize copied the message just before it ended (the slot
+     * given is then stale), the copy stays as an ended message, which every reader skips, until
+     * an insert of its id or the next resize. The CAS compares the slot with the message itself,
+     * so it never empties another message's slot.
+     */
+    void unlink(long hash, int slot, Msg m) {
+        Msg[] t = table(segment(hash));
+        if (slot < t.length) {
+            SLOT.compareAndSet(t, slot, m, TOMBSTONE);
+        }
     }
 
     /** The slow path: under the lock no resize is under way, so a probe of the table is final. */
@@ -302,7 +336,7 @@ final class IdIndex {
         int live = 0;
         for (int i = 0; i < old.length; i++) {
             Msg o = (Msg) SLOT.getAcquire(old, i);
-            if (o != null && o != TOMBSTONE) {
+            if (o != null && o != TOMBSTONE && !ended(o)) {
                 live++;
             }
         }
@@ -314,8 +348,8 @@ final class IdIndex {
         for (int i = 0; i < old.length; i++) {
             for (;;) {
                 Msg o = (Msg) SLOT.getAcquire(old, i);
-                if (o == null || o == TOMBSTONE) {
-                    break;
+                if (o == null || o == TOMBSTONE || ended(o)) {
+                    break; // an ended message is not copied: its slot is as good as empty
                 }
                 if (SLOT.compareAndSet(old, i, o, MOVED)) {
                     int j = (int) hash(o.id) & mask;
@@ -338,7 +372,8 @@ final class IdIndex {
      * four slots per message at the last resize, and may stay at a peak's size until inserts
      * fill the table again. Exact when no insert or remove is in flight; under churn each slot
      * is counted as it is read. No count is kept, so that a remove stays a single CAS. A resize
-     * under way is counted from the old table, where a moved slot stands for its message.
+     * under way is counted from the old table, where a moved slot stands for its message. Ended
+     * messages whose slots are not yet emptied are not counted (this reads each message's state).
      */
     long size() {
         long n = 0;
@@ -346,7 +381,7 @@ final class IdIndex {
             Msg[] t = table(s);
             for (int i = 0; i < t.length; i++) {
                 Msg o = (Msg) SLOT.getAcquire(t, i);
-                if (o != null && o != TOMBSTONE) {
+                if (o != null && o != TOMBSTONE && (o == MOVED || !ended(o))) {
                     n++; // a moved slot's message is in the next table, which this count does not read
                 }
             }

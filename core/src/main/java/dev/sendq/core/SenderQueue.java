@@ -75,12 +75,18 @@ public final class SenderQueue {
      * entries out of PROC ({@link #drainDeparted}).
      */
     private final MsgStack departed = new MsgStack();
+    /**
+     * The departed messages on their way out of the id index: the lock holder batches them, the
+     * next enqueue (or the lock holder, when it has nothing else to do) empties their slots.
+     */
+    private final Retirements retirements;
     /** Snapshots taken of this sender: the generation of the next one, minus one. */
     private final AtomicLong generation = new AtomicLong();
 
     SenderQueue(QueueEngine engine, int id) {
         this.engine = engine;
         this.id = id;
+        this.retirements = new Retirements(engine.index);
     }
 
     /** This sender's id. */
@@ -182,6 +188,7 @@ public final class SenderQueue {
             workOrDeadline.signal();
             publishDeadline();
             engine.fire(m, s == null ? Transition.ENQUEUED : Transition.RESTORED, null, c.reported(raw));
+            retirements.unlinkHandedOff();
         } finally {
             lock.unlock();
             if (refused) {
@@ -246,6 +253,7 @@ public final class SenderQueue {
                 lock.unlock();
             }
         }
+        retirements.unlinkHandedOff(); // here, where this thread's inserts keep the index's lines
         return true;
     }
 
@@ -265,12 +273,16 @@ public final class SenderQueue {
         }
     }
 
-    /** Messages that left PROC lock-free: their age entries leave PROC; under the lock. */
+    /**
+     * Messages that left PROC lock-free: their age entries leave PROC, and they are batched for
+     * their way out of the id index ({@link Retirements}); under the lock.
+     */
     private void drainDeparted() {
         for (Msg m = departed.popAll(); m != null; ) {
             Msg next = m.inboxNext;
             m.inboxNext = null;
             m.cell.ages.move(AgeHistogram.minute(m.enqueuedAt), CellCounters.PROC, -1);
+            retirements.add(m);
             m = next;
         }
     }
@@ -388,10 +400,21 @@ public final class SenderQueue {
         Objects.requireNonNull(lease, "lease");
         lock.lock();
         try {
-            return takeLocked(lease, begin());
+            return takeLocked(lease, begin()) || nothingReady();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Under the lock, when a take finds nothing ready: the taker has time, so it empties the
+     * index slots of the messages ended lock-free that no enqueue has yet (see {@link Retirements}).
+     *
+     * @return false, what the take returns
+     */
+    private boolean nothingReady() {
+        retirements.flush();
+        return false;
     }
 
     /**
@@ -412,6 +435,7 @@ public final class SenderQueue {
                 if (takeLocked(lease, now)) {
                     return true;
                 }
+                nothingReady();
                 remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     return false;
@@ -787,10 +811,11 @@ public final class SenderQueue {
         if (!m.casState(expected, Msg.pack(a, Msg.GONE + outcomeSlot - CellCounters.DELIVERED))) {
             throw refusal(lease, t);
         }
-        engine.index.remove(m);
+        // The outcome in the state word is enough for the id index: lookups skip the message from
+        // here on, and its slot is emptied later, off this thread (see Retirements).
         m.cell.move(CellCounters.PROC, outcomeSlot);
         engine.fire(m, t, MessageState.PROC, null);
-        departed.push(m); // its age entry leaves PROC at the next locked operation
+        departed.push(m); // its age entry leaves PROC, and it the index, from the next locked operation
     }
 
     /** PROC to RETRY due at {@code dueAt} (or the policy's backoff), or gone as EXPIRED. */

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lincheck on {@link IdIndex}: inserts, lock-free gets and lock-free removes are linearizable
+ * Lincheck on {@link IdIndex}: inserts, lock-free gets, lock-free removes and ends (a message's
+ * state word taking an outcome, its slot emptied by {@link IdIndex#unlink} or not) are linearizable
  * against a map of ids, with one segment whose table starts at two slots, so that scenarios of
  * a few operations already resize it, and a remove or a get can interleave with a resize's
  * copy. The sequential specification is a set of ids ({@link SetOfIds}), so that a wrong
@@ -54,6 +55,29 @@ class IdIndexLincheckTest {
             }
         }
 
+        /**
+         * The end of the message that has the id as a worker's lock-free report makes it: its
+         * state word takes an outcome, which is all the index needs to treat it as gone; then,
+         * maybe after other operations, its slot is emptied as a batch of ended messages is
+         * (with the slot read at the end, as the sender reads it).
+         */
+        @Operation
+        public void end(@Param(name = "id") int id) {
+            Msg m = index.get(id);
+            if (m != null && m.casState(m.word(), Msg.pack(1, Msg.GONE))) {
+                index.unlink(IdIndex.hash(id), m.slot, m);
+            }
+        }
+
+        /** The same end whose slot nobody empties: left to inserts of its id and to resizes. */
+        @Operation
+        public void endLazily(@Param(name = "id") int id) {
+            Msg m = index.get(id);
+            if (m != null) {
+                m.casState(m.word(), Msg.pack(1, Msg.GONE));
+            }
+        }
+
         /** Quiet: the count agrees with the ids found. */
         @Validate
         public void sizeWhenQuiet() {
@@ -82,6 +106,14 @@ class IdIndexLincheckTest {
         }
 
         public void remove(int id) {
+            ids.remove(id);
+        }
+
+        public void end(int id) {
+            ids.remove(id);
+        }
+
+        public void endLazily(int id) {
             ids.remove(id);
         }
     }

@@ -60,6 +60,84 @@ class IdIndexTest {
         assertThat(index.get(7)).isSameAs(again);
     }
 
+    /** Ends a message as a worker's lock-free report does: its state word takes an outcome. */
+    private static void end(Msg m) {
+        assertThat(m.casState(m.word(), Msg.pack(1, Msg.GONE))).isTrue();
+    }
+
+    @Test
+    void anEndedMessageIsAsGoodAsRemovedBeforeItsSlotIsEmptied() {
+        IdIndex index = new IdIndex();
+        Msg a = msg(7);
+        Msg b = msg(8);
+        index.putIfAbsent(a);
+        index.putIfAbsent(b);
+        end(a);
+        assertThat(index.tableFor(7)[a.slot]).as("the slot still refers to it").isSameAs(a);
+        assertThat(index.get(7)).isNull();
+        assertThat(index.contains(7)).isFalse();
+        assertThat(index.size()).isEqualTo(1);
+        assertThat(index.get(8)).isSameAs(b);
+
+        Msg again = msg(7);
+        int slot = a.slot;
+        assertThat(index.putIfAbsent(again)).as("its id is free").isTrue();
+        assertThat(again.slot).as("and so is its slot").isEqualTo(slot);
+        assertThat(index.putIfAbsent(msg(7))).as("the new message's id is taken").isFalse();
+        index.unlink(IdIndex.hash(7), slot, a); // late: the slot is the new message's now
+        assertThat(index.get(7)).isSameAs(again);
+        assertThat(index.size()).isEqualTo(2);
+    }
+
+    @Test
+    void unlinkEmptiesTheSlotOfAnEndedMessageAndNoOther() {
+        IdIndex index = new IdIndex(1, 16);
+        Msg a = msg(7);
+        Msg b = msg(8);
+        index.putIfAbsent(a);
+        index.putIfAbsent(b);
+        end(a);
+        index.unlink(IdIndex.hash(7), b.slot, a); // a wrong slot: it holds another message
+        assertThat(index.get(8)).isSameAs(b);
+        assertThat(index.tableFor(7)[a.slot]).isSameAs(a);
+
+        index.unlink(IdIndex.hash(7), a.slot, a);
+        assertThat(index.tableFor(7)[a.slot]).isSameAs(IdIndex.TOMBSTONE);
+        index.unlink(IdIndex.hash(7), a.slot, a); // twice: nothing more happens
+        assertThat(index.tableFor(7)[a.slot]).isSameAs(IdIndex.TOMBSTONE);
+        index.unlink(IdIndex.hash(7), 1 << 20, a); // a slot past the table (stale): nothing happens
+        assertThat(index.size()).isEqualTo(1);
+        assertThat(index.get(8)).isSameAs(b);
+    }
+
+    /** Ended messages that nobody unlinked: a resize does not copy them, and every live one is found all along. */
+    @Test
+    void aResizeDropsEndedMessages() {
+        IdIndex index = new IdIndex(1, 2);
+        List<Msg> live = new ArrayList<>();
+        List<Msg> ended = new ArrayList<>();
+        for (long id = 1; id <= 5_000; id++) {
+            Msg m = msg(id * 7_919L);
+            assertThat(index.putIfAbsent(m)).isTrue();
+            if (id % 3 == 0) {
+                live.add(m);
+            } else {
+                end(m);
+                ended.add(m);
+            }
+        }
+        assertThat(index.size()).isEqualTo(live.size());
+        for (Msg m : live) {
+            assertThat(index.get(m.id)).isSameAs(m);
+        }
+        for (Msg m : ended) {
+            assertThat(index.get(m.id)).isNull();
+        }
+        Msg[] t = index.tableFor(1);
+        assertThat(t).as("the last resize copied the live ones only").doesNotContainAnyElementsOf(ended.subList(0, 1_000));
+        assertThat(t).containsAll(live);
+    }
+
     @Test
     void extremeIdsAreKeysLikeAnyOther() {
         IdIndex index = new IdIndex(1, 2);
