@@ -30,12 +30,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  *
  * <p><b>Why the probing stays right without a lock.</b> Without the lock a slot only goes
- * message → tombstone (remove); under it, empty → message and tombstone → message (insert),
- * message → moved (resize), and tombstone → empty, but only for tombstones that lead to an empty
- * slot ({@link #purge}). So every message's probe path from its home slot stays non-empty for as
- * long as the table is current, and a lock-free get finds every message that is in it. A remove
- * compares against the message itself, so a stale {@code slot} or a slot reused by another
- * message can never remove the wrong one: the CAS fails and the remove takes the slow path.
+ * message → tombstone (remove, unlink); under it, empty → message, tombstone → message and ended
+ * message → message of the same id (insert), message → moved (resize), and tombstone → empty,
+ * but only for tombstones that lead to an empty slot ({@link #purge}, which counts an ended
+ * message as a message). So every message's probe path from its home slot, an ended message's
+ * too, stays non-empty for as long as the table is current, and a lock-free get finds every
+ * message that is in it. A remove or an unlink compares against the message itself, so a stale
+ * {@code slot} or a slot reused by another message can never remove the wrong one: the CAS fails
+ * and it takes the slow path, which looks for the message itself under the lock.
  *
  * <p><b>Room.</b> When an insert would fill more than half of the table with messages and
  * tombstones, the segment first empties the tombstones it can in place, without allocating,
@@ -155,7 +157,7 @@ final class IdIndex {
                             return false;
                         }
                         if (free < 0) {
-                            free = i; // an ended message's slot: see unlink for the race with it
+                            free = i; // an ended message's slot: a racing unlink's CAS fails, harmlessly
                         }
                     }
                     i = (i + 1) & mask;
@@ -241,32 +243,42 @@ final class IdIndex {
     }
 
     /**
-     * Empties the slot of a message that has ended (see the class comment), if it still holds it:
-     * one CAS of slot {@code slot} of the current table of the segment of {@code hash}, both read
-     * when the message ended. Lock-free, and never slower than that: if the slot no longer
-     * holds the message (an insert of its id reused the slot, or a resize dropped the message),
-     * there is nothing to do, and if a resize copied the message just before it ended (the slot
-     * given is then stale), the copy stays as an ended message, which every reader skips, until
-     * an insert of its id or the next resize. The CAS compares the slot with the message itself,
-     * so it never empties another message's slot.
+     * Empties the slot of a message that has ended (see the class comment), if one still holds
+     * it: one CAS of slot {@code slot} of the current table of the segment of {@code hash}, both
+     * read when the message ended, lock-free. The CAS compares the slot with the message itself,
+     * so it never empties another message's slot. If it fails (an insert of the message's id
+     * reused the slot, or a resize moved or dropped the message, so that {@code slot} is stale),
+     * the slow path looks for the message itself under the segment's lock.
      */
     void unlink(long hash, int slot, Msg m) {
-        Msg[] t = table(segment(hash));
-        if (slot < t.length) {
-            SLOT.compareAndSet(t, slot, m, TOMBSTONE);
+        int s = segment(hash);
+        Msg[] t = table(s);
+        if (slot >= t.length || !SLOT.compareAndSet(t, slot, m, TOMBSTONE)) {
+            removeLocked(s, hash, m);
         }
     }
 
-    /** The slow path: under the lock no resize is under way, so a probe of the table is final. */
+    /**
+     * The slow path of a remove or an unlink: under the lock no resize is under way, so a probe
+     * of the table is final. It looks for the message itself, not its id: the message has
+     * usually ended already, and lookups by id skip ended messages.
+     */
     private void removeLocked(int s, long h, Msg m) {
         ReentrantLock lock = locks[s];
         lock.lock();
         try {
             Msg[] t = table(s);
-            int i = find(t, h, m.id);
-            // The id is unique in the table: if its slot holds another message, m is gone already.
-            if (i >= 0) {
-                SLOT.compareAndSet(t, i, m, TOMBSTONE); // fails if it is another message's slot
+            int mask = t.length - 1;
+            int i = (int) h & mask;
+            for (int n = 0; n <= mask; n++, i = (i + 1) & mask) {
+                Msg o = (Msg) SLOT.getAcquire(t, i);
+                if (o == null) {
+                    return; // the end of its probe path: not in the table
+                }
+                if (o == m) {
+                    SLOT.compareAndSet(t, i, m, TOMBSTONE); // only another remove of m can beat it
+                    return;
+                }
             }
         } finally {
             lock.unlock();
@@ -381,7 +393,7 @@ final class IdIndex {
             Msg[] t = table(s);
             for (int i = 0; i < t.length; i++) {
                 Msg o = (Msg) SLOT.getAcquire(t, i);
-                if (o != null && o != TOMBSTONE && (o == MOVED || !ended(o))) {
+                if (o != null && o != TOMBSTONE && !ended(o)) { // MOVED is never ended
                     n++; // a moved slot's message is in the next table, which this count does not read
                 }
             }

@@ -58,8 +58,8 @@ final class Msg implements MessageInfo {
     Msg inboxNext;
     /**
      * Its slot in the {@link IdIndex} table that holds it: written under the index segment's lock
-     * before the slot publishes the message (and again by a resize), read by a lock-free remove,
-     * which tolerates a stale value.
+     * before the slot publishes the message (and again by a resize), read by a lock-free remove
+     * and by the sender's lock holder for {@link Retirements}, both of which tolerate a stale value.
      */
     int slot;
 

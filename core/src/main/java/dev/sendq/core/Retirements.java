@@ -21,15 +21,20 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Two batches circulate, so nothing is allocated after construction: the one the lock holder
  * fills, and one that is handed off, being emptied, or spare. If the lock holder fills its batch
  * while the other has not come back (no enqueue took it yet), it empties its own and goes on.
- * So an ended message keeps a slot, and its message and payload stay reachable, until at most
- * two batches later, or the next take that finds nothing ready; a sender whose workers stop
- * taking altogether keeps at most two batches (128 messages) this way.
+ * So at most two batches (fewer than 128 messages) of a sender wait to leave the index, besides
+ * the departed messages no locked operation has drained yet; they leave at the next enqueue, or
+ * the next take that finds nothing ready. Until then their messages, payloads included, stay
+ * reachable.
  */
 final class Retirements {
     /** Messages per batch. */
     static final int BATCH = 64;
-    /** Where the handed-off batch sits in {@link #handOff}: 64 bytes of unused references on either side. */
-    private static final int AT = 16;
+    /**
+     * Where the handed-off batch sits in {@link #handOff}: 32 unused references on either side
+     * (128 bytes with compressed references), so an adjacent-line prefetch does not pull in a
+     * neighbour either.
+     */
+    private static final int AT = 32;
     private static final VarHandle SPARE;
 
     static {

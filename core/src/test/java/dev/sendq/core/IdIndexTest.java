@@ -97,17 +97,41 @@ class IdIndexTest {
         index.putIfAbsent(a);
         index.putIfAbsent(b);
         end(a);
-        index.unlink(IdIndex.hash(7), b.slot, a); // a wrong slot: it holds another message
-        assertThat(index.get(8)).isSameAs(b);
-        assertThat(index.tableFor(7)[a.slot]).isSameAs(a);
-
         index.unlink(IdIndex.hash(7), a.slot, a);
         assertThat(index.tableFor(7)[a.slot]).isSameAs(IdIndex.TOMBSTONE);
         index.unlink(IdIndex.hash(7), a.slot, a); // twice: nothing more happens
+        index.unlink(IdIndex.hash(7), b.slot, a); // a wrong slot (another message's): left alone
+        index.unlink(IdIndex.hash(7), 1 << 20, a); // a slot past the table: nothing happens
         assertThat(index.tableFor(7)[a.slot]).isSameAs(IdIndex.TOMBSTONE);
-        index.unlink(IdIndex.hash(7), 1 << 20, a); // a slot past the table (stale): nothing happens
         assertThat(index.size()).isEqualTo(1);
         assertThat(index.get(8)).isSameAs(b);
+    }
+
+    /**
+     * A slot read before a resize moved the message is stale: the CAS misses, and the slow path
+     * finds the message itself, although lookups by id skip it now that it has ended.
+     */
+    @Test
+    void aStaleSlotFindsTheEndedMessageThroughTheSlowPath() {
+        IdIndex index = new IdIndex(1, 2);
+        Msg a = msg(7);
+        index.putIfAbsent(a);
+        int stale = a.slot;
+        for (long id = 100; id < 200; id++) {
+            index.putIfAbsent(msg(id)); // resizes, and moves a
+        }
+        assertThat(index.tableFor(7)).hasSizeGreaterThan(2);
+        end(a);
+        index.unlink(IdIndex.hash(7), stale == a.slot ? stale + 1 : stale, a);
+        assertThat(index.tableFor(7)).doesNotContain(a);
+
+        Msg c = msg(8);
+        index.putIfAbsent(c);
+        end(c); // as a cancel does, before its remove
+        c.slot = c.slot + 1; // as if read before a resize
+        index.remove(c);
+        assertThat(index.tableFor(8)).doesNotContain(c);
+        assertThat(index.size()).isEqualTo(100);
     }
 
     /** Ended messages that nobody unlinked: a resize does not copy them, and every live one is found all along. */
