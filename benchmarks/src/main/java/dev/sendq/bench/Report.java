@@ -458,10 +458,15 @@ public final class Report {
                 + "between the cores", any && met, any ? String.join("; ", figures) : "no placement with iterations of both");
     }
 
+    /** Whether a round trip falls within a placement's bounds (lower included, upper not). */
+    private static boolean within(double roundTripNs, double[] bounds) {
+        return roundTripNs >= bounds[0] && roundTripNs < bounds[1];
+    }
+
     /** The index in {@link #PLACEMENTS} of a round trip, or -1 if it falls between them. */
     private static int placement(double roundTripNs) {
         for (int i = 0; i < PLACEMENTS.length; i++) {
-            if (roundTripNs >= PLACEMENTS[i][0] && roundTripNs < PLACEMENTS[i][1]) {
+            if (within(roundTripNs, PLACEMENTS[i])) {
                 return i;
             }
         }
@@ -512,7 +517,7 @@ public final class Report {
         List<Double> rt = r.iterations(ROUND_TRIP);
         List<Double> in = new ArrayList<>();
         for (int i = 0; i < Math.min(rate.size(), rt.size()); i++) {
-            if (rt.get(i) >= bounds[0] && rt.get(i) < bounds[1]) {
+            if (within(rt.get(i), bounds)) {
                 in.add(rate.get(i));
             }
         }
