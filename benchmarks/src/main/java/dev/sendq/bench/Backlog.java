@@ -91,10 +91,5 @@ final class Backlog {
                 published.setRelease(AT, delivered);
             }
         }
-
-        /** Messages delivered so far. */
-        long count() {
-            return delivered;
-        }
     }
 }

@@ -100,12 +100,6 @@ final class Retirements {
         unlinkHandedOff();
     }
 
-    /** Ended messages not yet unlinked (for tests; under the sender's lock, with no enqueue in flight). */
-    int pending() {
-        Batch h = handOff.get(AT);
-        return filling.size + (h == null ? 0 : h.size);
-    }
-
     /** Ended messages and where each sits in the index. */
     private static final class Batch {
         final Msg[] msgs = new Msg[BATCH];
