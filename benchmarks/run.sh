@@ -3,7 +3,7 @@
 # 5 x 1 s measurement, -prof gc), writes JMH's JSON into docs/benchmarks/, compares transition
 # and lifecycle cost with the revision before issue 5 (compare.sh: builds it in a temporary
 # worktree, 3 alternating rounds), measures memory, and regenerates docs/benchmarks.md with its
-# charts. About 40 minutes on a quiet 2-core machine (ages 8, stats 7, before/after 7, transitions 8, hold 4).
+# charts. About 45 minutes on a quiet 2-core machine (ages 8, stats 7, before/after 7, transitions 8, hold 4).
 #
 #   benchmarks/run.sh            # everything
 #   benchmarks/run.sh adapter    # only the results whose name starts so, then the report
@@ -28,6 +28,7 @@ run transition-1t CounterTransitionBenchmark -t 1
 FORKS=3 run transition-2t CounterTransitionBenchmark -t 2
 run lifecycle 'LifecycleBenchmark.lifecycle'
 FORKS=5 run lifecycle-pw 'LifecycleBenchmark.producersAndWorkers'
+FORKS=3 run lifecycle-sides PipelineSidesBenchmark
 run transition-cycle TransitionCycleBenchmark
 run stats StatsQueryBenchmark
 run stats-floor StatsFloorBenchmark

@@ -182,6 +182,7 @@ public final class Report {
         List<Result> t2 = load("transition-2t.json");
         List<Result> life = load("lifecycle.json");
         life.addAll(load("lifecycle-pw.json"));
+        life.addAll(load("lifecycle-sides.json"));
         List<Result> stats = load("stats.json");
         List<Result> floor = load("stats-floor.json");
         List<Result> adapter = load("adapter.json");
@@ -325,9 +326,9 @@ public final class Report {
                     + ": 2x the LinkedBlockingQueue baseline", comparable && s / x >= 2, String.format(Locale.ROOT,
                     "%s%.2fx, median fork against median fork (delivered/s: sendq %s, baseline %s); fastest fork against "
                     + "fastest: %.2fx; each fork (with the mean round trip between the cores measured after its iterations): sendq %s, "
-                    + "baseline %s", comparable ? "" : "not comparable, the two median forks ran at different round trips "
+                    + "baseline %s%s", comparable ? "" : "not comparable, the two median forks ran at different round trips "
                     + "between the cores (see the row below): ", s / x, fmt(s), fmt(x), best, placedForks(pwS),
-                    placedForks(pwB)));
+                    placedForks(pwB), workerBudget(life, impl, x)));
             samePlacement(impl, pwS, pwB);
         }
         double worst = 0;
@@ -405,6 +406,24 @@ public final class Report {
         return score(find(stats, "StatsQueryBenchmark.query", "cells", cells, "messages", "1000000", "grouping", grouping,
                 "impl", "GROUP_MESSAGE_LIST"));
     }
+
+    /**
+     * What 2x the baseline's rate {@code baselineRate} leaves the worker per message, against what
+     * the worker's own work costs with no other thread (PipelineSidesBenchmark.workerSide), or "".
+     */
+    private static String workerBudget(List<Result> life, String impl, double baselineRate) {
+        double own = score(find(life, WORKER_SIDE, "impl", impl));
+        double ownBaseline = score(find(life, WORKER_SIDE, "impl", "BASELINE"));
+        if (Double.isNaN(own) || Double.isNaN(ownBaseline)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; 2x the baseline's median fork leaves the worker %.0f ns per message, crossing "
+                + "of the message from the producer's core included, and sendq's take + delivered alone, with no other "
+                + "thread, costs %.0f ns (the baseline's %.0f ns; `workerSide` below)", 1e9 / (2 * baselineRate), own,
+                ownBaseline);
+    }
+
+    private static final String WORKER_SIDE = "PipelineSidesBenchmark.workerSide";
 
     /** The producersAndWorkers result of {@code impl}, with its delivered rate, or {@code null}. */
     private static Result pw(List<Result> life, String impl) {
@@ -633,11 +652,16 @@ public final class Report {
         }
         md.append("## A message's life\n\n`LifecycleBenchmark`: enqueue, take, delivered (and with one deferral to a retry due at once), one thread, "
                 + "against `BaselineQueue` (`LinkedBlockingQueue` + `DelayQueue` + `ConcurrentHashMap` of states + `LongAdder`s). "
-                + "sendq runs on the system clock, and on a `CachedClock` refreshed every millisecond (a clock read is one volatile read).\n\n");
+                + "sendq runs on the system clock, and on a `CachedClock` refreshed every millisecond (a clock read is one volatile read). "
+                + "`PipelineSidesBenchmark` times each side of one producer against one worker alone, on one thread, at that "
+                + "benchmark's backlog: `producerSide` enqueues 10,000 messages, `workerSide` takes and delivers 10,000 "
+                + "(ns per message; their B/op counts the untimed other half too, since JMH's gc profiler counts the whole "
+                + "iteration).\n\n");
         md.append("| benchmark | sendq | sendq, cached clock | baseline | baseline / sendq | baseline / sendq, cached clock "
                 + "| sendq B/op | baseline B/op |\n|---|---|---|---|---|---|---|---|\n");
         DefaultCategoryDataset ds = new DefaultCategoryDataset();
-        for (String b : new String[] {"LifecycleBenchmark.lifecycle", "LifecycleBenchmark.lifecycleWithRetry"}) {
+        for (String b : new String[] {"LifecycleBenchmark.lifecycle", "LifecycleBenchmark.lifecycleWithRetry",
+                "PipelineSidesBenchmark.producerSide", WORKER_SIDE}) {
             Result s = find(life, b, "impl", "SENDQ");
             Result c = find(life, b, "impl", "SENDQ_CACHED_CLOCK");
             Result x = find(life, b, "impl", "BASELINE");
