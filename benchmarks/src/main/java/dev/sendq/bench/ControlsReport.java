@@ -53,7 +53,11 @@ final class ControlsReport {
             // work per permit would make the binding case grow far more than the unlimited one.
             report.target("take under a binding rate limit: from 1,000 to 10,000 limited cells, grows no more than with no limit "
                     + "(no O(cells) work per permit)", bindingGrowth <= noneGrowth,
-                    String.format(Locale.ROOT, "binding x%.2f, no limit x%.2f", bindingGrowth, noneGrowth));
+                    String.format(Locale.ROOT, "binding x%.2f (%s), no limit x%.2f (%s)", bindingGrowth,
+                            Report.ratioWithErrors(find(rate, TAKE, "cells", "1000", "limit", "BINDING"),
+                                    find(rate, TAKE, "cells", "10000", "limit", "BINDING"), "ns"),
+                            noneGrowth, Report.ratioWithErrors(find(rate, TAKE, "cells", "1000", "limit", "NONE"),
+                                    find(rate, TAKE, "cells", "10000", "limit", "NONE"), "ns")));
         }
         double worst = 0;
         String where = "";
@@ -62,7 +66,8 @@ final class ControlsReport {
                 double g = growth(m, cells);
                 if (g > worst) {
                     worst = g;
-                    where = m + " at " + cells + " cells";
+                    where = m + " at " + cells + " cells: " + Report.ratioWithErrors(holdResult(m, cells, "10000"),
+                            holdResult(m, cells, "1000000"), "µs");
                 }
             }
         }
@@ -81,8 +86,11 @@ final class ControlsReport {
     }
 
     private double growth(String method, String cells) {
-        return score(find(hold, "HoldReleaseBenchmark." + method, "cells", cells, "messages", "1000000"))
-                / score(find(hold, "HoldReleaseBenchmark." + method, "cells", cells, "messages", "10000"));
+        return score(holdResult(method, cells, "1000000")) / score(holdResult(method, cells, "10000"));
+    }
+
+    private Result holdResult(String method, String cells, String messages) {
+        return find(hold, "HoldReleaseBenchmark." + method, "cells", cells, "messages", messages);
     }
 
     private void rateLimits() throws IOException {
